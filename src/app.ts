@@ -1,0 +1,37 @@
+/**
+ * Route composition and the HTTP edge's one error mapper. Every response that is not a success is
+ * `{error:{type, message, details?}}` with the status from the error type.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "./app-env";
+import { databaseReady } from "./mail";
+import { mcpRoutes } from "./mcp";
+import { AppError, httpStatusOf, toWireError } from "./shared/errors";
+import { newRequestId } from "./shared/ids";
+
+// strict: false so /mcp and /mcp/ are the same endpoint.
+export const app = new Hono<AppEnv>({ strict: false });
+
+app.use("*", async (c, next) => {
+  c.set("requestId", newRequestId());
+  await next();
+});
+
+app.get("/health/liveness", (c) => c.json({ status: "alive" }));
+
+app.get("/health/readiness", async (c) =>
+  (await databaseReady(c.env.DB)) ? c.json({ status: "ready" }) : c.json({ status: "unavailable" }, 503),
+);
+
+app.route("/mcp", mcpRoutes);
+
+app.notFound((c) =>
+  errorResponse(c, new AppError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)),
+);
+
+app.onError((err, c) => errorResponse(c, err));
+
+function errorResponse(c: Context<AppEnv>, err: unknown): Response {
+  const error = toWireError(err, c.get("requestId") ?? newRequestId());
+  return c.json({ error }, httpStatusOf(error.type) as 400);
+}

@@ -1,0 +1,2 @@
+export { requireBearer, bearerTokenOf } from "./bearer";
+export { requireTrustedOrigin, allowedOrigins } from "./origin";

@@ -1,0 +1,1 @@
+export { ProjectCoordinator } from "./project-coordinator";

@@ -1,0 +1,9 @@
+/** One drizzle handle per D1 binding; cheap to create, so services make one per request. */
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import * as schema from "./schema";
+
+export type Db = DrizzleD1Database<typeof schema>;
+
+export function createDb(d1: D1Database): Db {
+  return drizzle(d1, { schema });
+}

@@ -1,0 +1,2 @@
+export { createDb, type Db } from "./client";
+export { projects, type ProjectRow } from "./schema";

@@ -1,0 +1,20 @@
+/** Worker entry: wires fetch (Hono), queue consumers, the cron trigger and the Durable Object classes. */
+import { app } from "./app";
+import { dispatchQueue, type QueueConsumer } from "./queues";
+
+export { ProjectCoordinator } from "./coordinator";
+export { SidecarContainer } from "./sidecar/container";
+
+/** Consumers by queue name; each context registers its own as it lands. */
+const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {};
+
+/** Jobs run by the cron trigger (IMAP sync registers here). */
+const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [];
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env, ctx) => dispatchQueue(QUEUE_CONSUMERS, batch, env, ctx),
+  scheduled: async (_controller, env, ctx) => {
+    await Promise.all(SCHEDULED_JOBS.map((job) => job(env, ctx)));
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,3 @@
+export { mcpRoutes } from "./route";
+export { TOOLS } from "./tools";
+export { publishedInputSchema } from "./server";

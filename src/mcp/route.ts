@@ -1,0 +1,38 @@
+/** The /mcp Streamable HTTP endpoint: stateless, JSON responses, one server + transport per request. */
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+import { requireBearer, requireTrustedOrigin } from "../auth";
+import { createDb } from "../db";
+import { AppError } from "../shared/errors";
+import { buildMcpServer } from "./server";
+
+export const mcpRoutes = new Hono<AppEnv>();
+
+mcpRoutes.use("*", requireTrustedOrigin(), requireBearer());
+
+mcpRoutes.post("/", async (c) => {
+  const server = buildMcpServer({
+    env: c.env,
+    db: createDb(c.env.DB),
+    requestId: c.get("requestId"),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  try {
+    await server.connect(transport);
+    return await transport.handleRequest(c.req.raw);
+  } finally {
+    // JSON mode answers in full before handleRequest resolves, so closing here loses nothing.
+    await server.close();
+  }
+});
+
+// Stateless server: no standalone SSE stream and no sessions to delete.
+mcpRoutes.on(["GET", "DELETE"], "/", (c) => {
+  c.header("Allow", "POST");
+  throw new AppError("METHOD_NOT_ALLOWED", `${c.req.method} is not supported on /mcp; POST JSON-RPC messages.`);
+});
