@@ -1,0 +1,39 @@
+/**
+ * Runs every case (or those named in argv) against a Worker and prints p50/p95/p99 with ratios to
+ * health_check measured in the same run. BENCH_URL + BENCH_TOKEN point at a running server; otherwise a
+ * fresh `wrangler dev` is started on a free loopback port and stopped at the end.
+ */
+import { connectMcp } from "../test/support/mcp";
+import { startWorker, type RunningWorker } from "../test/support/worker";
+import { CASES } from "./cases";
+import { formatRow, HEADER, measure } from "./lib";
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
+
+async function main(): Promise<void> {
+  let worker: RunningWorker | undefined;
+  const url = process.env.BENCH_URL ?? (worker = await startWorker()).url;
+  const token = process.env.BENCH_TOKEN ?? worker!.token;
+  const client = await connectMcp(url, token);
+  try {
+    const only = process.argv.slice(2);
+    const cases = only.length > 0 ? CASES.filter((c) => only.some((o) => c.name.includes(o))) : CASES;
+    const baseline = await measure(() => client.callTool({ name: "health_check", arguments: {} }), ITERATIONS);
+    console.log(`Pigeonhole bench against ${url} (${ITERATIONS} iterations per case, sequential)`);
+    console.log(HEADER);
+    console.log(formatRow("health_check (baseline)", baseline, baseline));
+    for (const benchCase of cases) {
+      const op = await benchCase.setup({ url, token, client });
+      const stats = await measure(op, benchCase.iterations ?? ITERATIONS);
+      console.log(formatRow(benchCase.name, stats, baseline, benchCase.target));
+    }
+  } finally {
+    await client.close();
+    await worker?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

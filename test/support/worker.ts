@@ -1,0 +1,107 @@
+/**
+ * Runs the real Worker under `wrangler dev` on a free loopback port with its own persisted state
+ * (local D1 with migrations applied, R2, Queues, DOs), so end-to-end tests exercise what users run.
+ */
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { freePort, waitForPort } from "./ports";
+
+const run = promisify(execFile);
+
+export interface RunningWorker {
+  url: string;
+  token: string;
+  port: number;
+  persistDir: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export const TEST_TOKEN = "e2e-token-0123456789abcdef";
+
+function wranglerEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+}
+
+export async function startWorker(vars: Record<string, string> = {}): Promise<RunningWorker> {
+  const persistDir = mkdtempSync(join(tmpdir(), "pigeonhole-wrangler-"));
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
+    env: wranglerEnv(),
+  });
+  const allVars: Record<string, string> = {
+    PIGEONHOLE_TOKEN: TEST_TOKEN,
+    ALLOW_PRIVATE_MAIL_HOSTS: "true",
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    ALLOWED_ORIGINS: `http://127.0.0.1:${port},http://localhost:${port}`,
+    ...vars,
+  };
+  const args = [
+    "wrangler", "dev",
+    "--ip", "127.0.0.1",
+    "--port", String(port),
+    "--inspector-port", String(inspectorPort),
+    "--persist-to", persistDir,
+    "--show-interactive-dev-session=false",
+    ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ];
+  const child: ChildProcess = spawn("npx", args, { env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGTERM"); // the whole group: npx, wrangler and workerd
+      } catch {
+        // already gone
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(persistDir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.race([
+      (async () => {
+        await waitForPort(port, 90_000);
+        await waitForReady(`http://127.0.0.1:${port}/health/liveness`, 30_000);
+      })(),
+      exited.then(() => {
+        throw new Error(`wrangler dev exited during start:\n${output}`);
+      }),
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token: allVars.PIGEONHOLE_TOKEN!,
+    port,
+    persistDir,
+    logs: () => output,
+    stop,
+  };
+}
+
+async function waitForReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} never answered 200`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
