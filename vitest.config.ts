@@ -30,7 +30,7 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           setupFiles: ["./test/workers/apply-migrations.ts"],
-          globalSetup: ["./test/support/global-mail-servers.ts"],
+          globalSetup: ["./test/support/global-mail-servers.ts", "./test/support/global-jwks.ts"],
           testTimeout: 30_000,
         },
       },

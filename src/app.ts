@@ -33,5 +33,7 @@ app.onError((err, c) => errorResponse(c, err));
 
 function errorResponse(c: Context<AppEnv>, err: unknown): Response {
   const error = toWireError(err, c.get("requestId") ?? newRequestId());
+  const retryAfter = error.details?.retry_after_seconds;
+  if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
   return c.json({ error }, httpStatusOf(error.type) as 400);
 }

@@ -2,6 +2,7 @@
 import { app } from "./app";
 import { dispatchQueue, type QueueConsumer } from "./queues";
 
+export { RateLimiter } from "./auth";
 export { ProjectCoordinator } from "./coordinator";
 export { SidecarContainer } from "./sidecar/container";
 

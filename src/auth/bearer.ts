@@ -1,28 +1,38 @@
-/** Static bearer-token authentication for /mcp (constant-time compare against PIGEONHOLE_TOKEN). */
+/**
+ * Authenticates /mcp requests: the deployment's static token (constant-time compare against
+ * PIGEONHOLE_TOKEN, full writer rights) or a JWT (see jwt.ts). The principal is stored on the context.
+ */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { timingSafeEqualStrings } from "../shared/crypto";
 import { AppError } from "../shared/errors";
+import { jwtConfigured, looksLikeJwt, verifyJwt } from "./jwt";
+import type { Principal } from "./principal";
 
 export function bearerTokenOf(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   return match?.[1];
 }
 
+export async function authenticate(env: Env, presented: string | undefined): Promise<Principal> {
+  if (presented === undefined) {
+    throw new AppError("AUTHENTICATION_REQUIRED", "Missing Authorization header; send 'Authorization: Bearer <token>'.");
+  }
+  // An unset or empty secret must never authenticate anything.
+  if (env.PIGEONHOLE_TOKEN && (await timingSafeEqualStrings(presented, env.PIGEONHOLE_TOKEN))) {
+    return { kind: "static", id: "static", role: "writer" };
+  }
+  if (jwtConfigured(env) && looksLikeJwt(presented)) return verifyJwt(env, presented);
+  throw new AppError("AUTHENTICATION_REQUIRED", "Invalid bearer token.");
+}
+
 export function requireBearer(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const expected = c.env.PIGEONHOLE_TOKEN;
-    const presented = bearerTokenOf(c.req.header("Authorization"));
-    // An unset or empty secret must never authenticate an empty bearer.
-    const ok = Boolean(expected) && presented !== undefined && (await timingSafeEqualStrings(presented, expected));
-    if (!ok) {
+    try {
+      c.set("principal", await authenticate(c.env, bearerTokenOf(c.req.header("Authorization"))));
+    } catch (err) {
       c.header("WWW-Authenticate", 'Bearer realm="pigeonhole"');
-      throw new AppError(
-        "AUTHENTICATION_REQUIRED",
-        presented === undefined
-          ? "Missing Authorization header; send 'Authorization: Bearer <token>'."
-          : "Invalid bearer token.",
-      );
+      throw err;
     }
     await next();
   };

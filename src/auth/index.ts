@@ -1,2 +1,6 @@
-export { requireBearer, bearerTokenOf } from "./bearer";
+export { requireBearer, bearerTokenOf, authenticate } from "./bearer";
 export { requireTrustedOrigin, allowedOrigins } from "./origin";
+export { authorizeCalls, rpcCallsOf, type RpcCall } from "./rbac";
+export { enforceRateLimits, RateLimiter } from "./rate-limiter";
+export { expectedAudience } from "./jwt";
+export type { Principal, Role } from "./principal";

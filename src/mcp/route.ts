@@ -1,21 +1,36 @@
-/** The /mcp Streamable HTTP endpoint: stateless, JSON responses, one server + transport per request. */
+/**
+ * The /mcp Streamable HTTP endpoint: stateless, JSON responses, one server + transport per request.
+ * Order: Origin/Host → bearer → role → rate limit → MCP. The body is parsed once here (routing decisions
+ * need the tool names) and handed to the transport as `parsedBody`.
+ */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { requireBearer, requireTrustedOrigin } from "../auth";
+import { authorizeCalls, enforceRateLimits, requireBearer, requireTrustedOrigin, rpcCallsOf } from "../auth";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
-import { buildMcpServer } from "./server";
+import { buildMcpServer, isReadOnlyTool } from "./server";
 
 export const mcpRoutes = new Hono<AppEnv>();
 
 mcpRoutes.use("*", requireTrustedOrigin(), requireBearer());
 
 mcpRoutes.post("/", async (c) => {
+  // Unparsable JSON is left to the transport, which answers with the JSON-RPC parse error.
+  const body: unknown = await c.req.raw
+    .clone()
+    .json()
+    .catch(() => undefined);
+  const calls = rpcCallsOf(body);
+  const principal = c.get("principal");
+  authorizeCalls(principal, calls, isReadOnlyTool);
+  await enforceRateLimits(c.env, principal, calls);
+
   const server = buildMcpServer({
     env: c.env,
     db: createDb(c.env.DB),
     requestId: c.get("requestId"),
+    principal,
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
@@ -24,7 +39,7 @@ mcpRoutes.post("/", async (c) => {
   });
   try {
     await server.connect(transport);
-    return await transport.handleRequest(c.req.raw);
+    return await transport.handleRequest(c.req.raw, body === undefined ? undefined : { parsedBody: body });
   } finally {
     // JSON mode answers in full before handleRequest resolves, so closing here loses nothing.
     await server.close();

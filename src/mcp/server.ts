@@ -14,6 +14,11 @@ import { TOOLS } from "./tools";
 
 const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
 
+/** Unknown tools count as read-only here: the server answers them NOT_FOUND without side effects. */
+export function isReadOnlyTool(name: string): boolean {
+  return TOOLS_BY_NAME.get(name)?.readOnly ?? true;
+}
+
 const INSTRUCTIONS =
   "Pigeonhole: mail for coding agents and email campaigns. Start with ensure_project (absolute path of your " +
   "working directory), then register_agent; every tool returns typed errors whose message says how to fix the call.";

@@ -3,12 +3,15 @@
  * source of the published inputSchema, of input validation and of the handler's argument type.
  */
 import type { z } from "zod";
+import type { Principal } from "../auth";
 import type { Db } from "../db";
 
 export interface ToolContext {
   env: Env;
   db: Db;
   requestId: string;
+  /** The authenticated caller (static token or JWT). */
+  principal: Principal;
   /** Lets a handler finish background work (archive writes, notifications) after replying. */
   waitUntil(promise: Promise<unknown>): void;
 }

@@ -1,0 +1,72 @@
+/**
+ * Token-bucket rate limits per credential and per (credential, tool), held by one Durable Object per
+ * credential so that every isolate sees the same buckets. Health routes never pass through here.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { AppError } from "../shared/errors";
+import type { Principal } from "./principal";
+import type { RpcCall } from "./rbac";
+
+export interface BucketRequest {
+  key: string;
+  /** tokens a full bucket holds (the burst) */
+  capacity: number;
+  /** tokens added per second */
+  refillPerSecond: number;
+}
+
+export interface TakeResult {
+  ok: boolean;
+  /** seconds until every requested bucket has a token again (0 when ok) */
+  retryAfterSeconds: number;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedMs: number;
+}
+
+/** Buckets live in memory: losing them on eviction only resets limits, which errs on the caller's side. */
+export class RateLimiter extends DurableObject<Env> {
+  #buckets = new Map<string, Bucket>();
+
+  /** Takes one token from every bucket, or from none when any is empty. */
+  take(requests: BucketRequest[]): TakeResult {
+    const now = Date.now();
+    let wait = 0;
+    const refilled = requests.map((request) => {
+      const bucket = this.#buckets.get(request.key) ?? { tokens: request.capacity, updatedMs: now };
+      const tokens = Math.min(request.capacity, bucket.tokens + ((now - bucket.updatedMs) / 1000) * request.refillPerSecond);
+      if (tokens < 1) wait = Math.max(wait, (1 - tokens) / request.refillPerSecond);
+      return { key: request.key, tokens };
+    });
+    const ok = wait === 0;
+    for (const { key, tokens } of refilled) this.#buckets.set(key, { tokens: ok ? tokens - 1 : tokens, updatedMs: now });
+    return { ok, retryAfterSeconds: ok ? 0 : Math.ceil(wait) };
+  }
+}
+
+function perMinute(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Defaults: generous enough for busy agent swarms, tight enough to stop a runaway loop. */
+const DEFAULT_CREDENTIAL_PER_MINUTE = 6000;
+const DEFAULT_TOOL_PER_MINUTE = 3000;
+
+export async function enforceRateLimits(env: Env, principal: Principal, calls: RpcCall[]): Promise<void> {
+  const credential = perMinute(env.RATE_LIMIT_PER_MINUTE, DEFAULT_CREDENTIAL_PER_MINUTE);
+  const tool = perMinute(env.RATE_LIMIT_TOOL_PER_MINUTE, DEFAULT_TOOL_PER_MINUTE);
+  const requests: BucketRequest[] = [{ key: "*", capacity: credential, refillPerSecond: credential / 60 }];
+  for (const name of new Set(calls.flatMap((c) => (c.toolName === undefined ? [] : [c.toolName])))) {
+    requests.push({ key: `tool:${name}`, capacity: tool, refillPerSecond: tool / 60 });
+  }
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(principal.id));
+  const result = await stub.take(requests);
+  if (!result.ok) {
+    throw new AppError("RATE_LIMITED", `Rate limit exceeded; retry after ${result.retryAfterSeconds} s.`, {
+      retry_after_seconds: result.retryAfterSeconds,
+    });
+  }
+}
