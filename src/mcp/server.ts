@@ -4,13 +4,23 @@
  * of schemas and every failure, including schema failures, is mapped to our typed errors exactly once.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { SERVICE_VERSION } from "../mail";
 import { AppError } from "../shared/errors";
 import type { ToolContext, ToolDefinition } from "./tool";
 import { invalidArguments, toolFailure, toolSuccess } from "./results";
 import { TOOLS } from "./tools";
+
+/**
+ * tools/call as the SDK sees it, but with `arguments` left for our zod schemas to judge: with the SDK's
+ * strict schema a non-object `arguments` would surface as an internal error (-32603) instead of the
+ * invalid-params error (-32602) the SDK's own tools/call wrapper then reports.
+ */
+const LooseCallToolRequestSchema = z.object({
+  method: z.literal("tools/call"),
+  params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
+});
 
 const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
 
@@ -45,7 +55,7 @@ export function buildMcpServer(ctx: ToolContext): Server {
     })),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(LooseCallToolRequestSchema, async (request) => {
     const tool = TOOLS_BY_NAME.get(request.params.name);
     try {
       if (!tool) {
