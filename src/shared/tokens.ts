@@ -160,7 +160,7 @@ function decodePayload(body: Uint8Array): TokenClaims | null {
   if (kind !== "click") return cursor.at === body.length ? { kind, campaignId, recipientId } : null;
   const linkIndex = readVarint(body, cursor);
   if (linkIndex === null || cursor.at >= body.length) return null;
-  const url = new TextDecoder("utf-8", { fatal: false }).decode(body.subarray(cursor.at));
+  const url = new TextDecoder().decode(body.subarray(cursor.at));
   return { kind, campaignId, recipientId, linkIndex, url };
 }
 
