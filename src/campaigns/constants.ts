@@ -2,8 +2,8 @@
 
 /** Recipients accepted per post_recipients call; the rest is reported as `remaining` (MC Pigeon's contract). */
 export const MAX_RECIPIENT_BATCH = 1000;
-/** D1 allows at most 100 bound parameters per statement; 8 columns per recipient row → 12 rows. */
-export const RECIPIENT_INSERT_ROWS = 12;
+/** D1 allows at most 100 bound parameters per statement; 4 bound values per recipient row → 25 rows. */
+export const RECIPIENT_INSERT_ROWS = 25;
 /** Lookups by `IN (…)` stay under the same 100-parameter cap (one slot for the campaign id). */
 export const IN_LIST_MAX = 90;
 /** Recipients per queue message; each message is sent over one SMTP connection. */

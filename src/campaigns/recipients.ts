@@ -4,7 +4,7 @@
  * within the batch and against the campaign, and writes everything in one D1 batch (all or nothing)
  * with multi-row upserts that stay under D1's 100-parameter limit.
  */
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import { campaignRecipients, type CampaignRecipientRow, type Db, type RecipientState } from "../db";
 import { AppError } from "../shared/errors";
 import { randomToken } from "../shared/ids";
@@ -143,32 +143,29 @@ export async function importRecipients(
   result.skipped += candidates.length - fresh.length - known.length;
 
   const now = nowIso();
-  const rows = [...fresh, ...known].map((c) => ({
-    campaignId,
-    email: c.email,
-    name: c.name,
-    meta: JSON.stringify(c.meta),
-    token: randomToken(16),
-    state: "queued" as const,
-    createdAt: now,
-    updatedAt: now,
-  }));
-  const statements = [];
+  const rows = [...fresh, ...known];
+  // Only the four per-row values are bound (D1 caps a statement at 100 parameters); the campaign id
+  // and timestamp are server-generated and inlined. Raw D1 statements: one batch, all or nothing.
+  const conflict =
+    onConflict === "skip"
+      ? "DO NOTHING"
+      : onConflict === "update_name"
+        ? "DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at"
+        : "DO UPDATE SET name = excluded.name, meta = excluded.meta, updated_at = excluded.updated_at";
+  const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < rows.length; i += RECIPIENT_INSERT_ROWS) {
-    const insert = db.insert(campaignRecipients).values(rows.slice(i, i + RECIPIENT_INSERT_ROWS));
+    const slice = rows.slice(i, i + RECIPIENT_INSERT_ROWS);
+    const tuple = `(?, ?, ?, ?, ${Number(campaignId)}, 'queued', '${now}', '${now}')`;
     statements.push(
-      onConflict === "skip"
-        ? insert.onConflictDoNothing()
-        : insert.onConflictDoUpdate({
-            target: [campaignRecipients.campaignId, campaignRecipients.email],
-            set:
-              onConflict === "update_name"
-                ? { name: sql`excluded.name`, updatedAt: now }
-                : { name: sql`excluded.name`, meta: sql`excluded.meta`, updatedAt: now },
-          }),
+      db.$client
+        .prepare(
+          `INSERT INTO campaign_recipients (email, name, meta, token, campaign_id, state, created_at, updated_at)
+           VALUES ${slice.map(() => tuple).join(", ")} ON CONFLICT (campaign_id, email) ${conflict}`,
+        )
+        .bind(...slice.flatMap((c) => [c.email, c.name, JSON.stringify(c.meta), randomToken(16)])),
     );
   }
-  if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+  if (statements.length > 0) await db.$client.batch(statements);
   return result;
 }
 
