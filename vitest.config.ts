@@ -22,6 +22,8 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 PIGEONHOLE_TOKEN: "test-token",
                 ALLOW_PRIVATE_MAIL_HOSTS: "true",
+                MAILBOX_ENCRYPTION_KEY: "dGVzdC1tYWlsYm94LWtleS0wMTIzNDU2Nzg5YWJjZGU",
+                TRACKING_SIGNING_KEYS: "2:dGVzdC10cmFja2luZy1rZXktdHdvLTAxMjM0NTY3ODk,1:dGVzdC10cmFja2luZy1rZXktb25lLTAxMjM0NTY3ODk",
               },
             },
           }),

@@ -1,2 +1,28 @@
 export { createDb, type Db } from "./client";
 export { projects, type ProjectRow } from "./schema";
+export {
+  CAMPAIGN_EVENT_KINDS,
+  CAMPAIGN_STATES,
+  DEFAULT_TENANT,
+  MAIL_SECURITY,
+  RECIPIENT_STATES,
+  SUPPRESSION_REASONS,
+  campaignCounters,
+  campaignEvents,
+  campaignLinks,
+  campaignRecipients,
+  campaigns,
+  mailboxSendBudget,
+  mailboxes,
+  suppressions,
+  type CampaignEventKind,
+  type CampaignEventRow,
+  type CampaignRecipientRow,
+  type CampaignRow,
+  type CampaignState,
+  type MailSecurity,
+  type MailboxRow,
+  type RecipientState,
+  type SuppressionReason,
+  type SuppressionRow,
+} from "./schema";

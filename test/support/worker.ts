@@ -35,6 +35,8 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
   const allVars: Record<string, string> = {
     PIGEONHOLE_TOKEN: TEST_TOKEN,
     ALLOW_PRIVATE_MAIL_HOSTS: "true",
+    MAILBOX_ENCRYPTION_KEY: "ZTJlLW1haWxib3gta2V5LTAxMjM0NTY3ODlhYmNkZWY",
+    TRACKING_SIGNING_KEYS: "1:ZTJlLXRyYWNraW5nLWtleS0wMTIzNDU2Nzg5YWJjZGU",
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ALLOWED_ORIGINS: `http://127.0.0.1:${port},http://localhost:${port}`,
     ...vars,
