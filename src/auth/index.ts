@@ -1,2 +1,2 @@
 export { requireBearer, bearerTokenOf } from "./bearer";
-export { requireTrustedOrigin, allowedOrigins } from "./origin";
+export { requireTrustedOrigin, requireServedHost, isServedHost, allowedOrigins } from "./origin";
