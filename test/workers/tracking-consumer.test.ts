@@ -115,7 +115,7 @@ describe("tracking-events consumer", () => {
   it("leaves a malformed message unacked for retry (and the DLQ) while recording the rest", async () => {
     const { campaignId, recipients } = await seedCampaign();
     const good = openOf(campaignId, recipients[0]!.id);
-    const batch = createMessageBatch("tracking-events", [
+    const batch = createMessageBatch<unknown>("tracking-events", [
       { id: "bad", timestamp: new Date(), attempts: 1, body: { kind: "open", campaignId: "1" } },
       { id: "good", timestamp: new Date(), attempts: 1, body: good },
     ]);
