@@ -4,6 +4,7 @@
  * nothing; no D1 query runs on either path; bots and HEAD requests are queued as bots.
  */
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app";
 import { base64url } from "../../src/shared/ids";
@@ -222,5 +223,37 @@ describe("hot path", () => {
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(302);
     expect(res.headers.get("Location")).toBe(click.url);
+  });
+});
+
+describe("fuzzed tokens", () => {
+  it("never redirects or queues for any byte-level mutation of a genuine click token", async () => {
+    const genuine = bytesOf(await sign(click));
+    const sent: unknown[] = [];
+    const queue = { send: async (body: unknown) => void sent.push(body) } as unknown as Queue;
+    const mutation = fc.oneof(
+      fc.record({ op: fc.constant("flip" as const), at: fc.nat(genuine.length - 1), bit: fc.integer({ min: 0, max: 7 }) }),
+      fc.record({ op: fc.constant("truncate" as const), at: fc.nat(genuine.length - 1), bit: fc.constant(0) }),
+      fc.record({ op: fc.constant("insert" as const), at: fc.nat(genuine.length), bit: fc.integer({ min: 0, max: 255 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
+        let bytes = genuine.slice();
+        for (const m of mutations) {
+          const at = Math.min(m.at, bytes.length);
+          if (m.op === "flip" && at < bytes.length) bytes[at] = bytes[at]! ^ (1 << m.bit);
+          if (m.op === "truncate") bytes = bytes.slice(0, at);
+          if (m.op === "insert") bytes = new Uint8Array([...bytes.slice(0, at), m.bit, ...bytes.slice(at)]);
+        }
+        if (bytes.length === genuine.length && bytes.every((b, i) => b === genuine[i])) return; // mutations cancelled out
+        const ctx = createExecutionContext();
+        const res = await app.request(`${BASE}/t/c/${base64url(bytes)}`, {}, { ...env, TRACKING_EVENTS: queue }, ctx);
+        await waitOnExecutionContext(ctx);
+        expect(res.status).toBe(404);
+        expect(res.headers.get("Location")).toBeNull();
+      }),
+      { numRuns: 2000 },
+    );
+    expect(sent).toEqual([]);
   });
 });
