@@ -29,7 +29,7 @@ interface Run {
 }
 
 /** Keeps `CONCURRENCY` requests in flight for `seconds`; every answer must be a 302 to DESTINATION. */
-async function load(url: string, seconds: number): Promise<Run> {
+async function load(url: string, seconds: number, expectStatus = 302): Promise<Run> {
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -40,7 +40,7 @@ async function load(url: string, seconds: number): Promise<Run> {
       try {
         const res = await fetch(url, { redirect: "manual", headers: { "User-Agent": "Mozilla/5.0 (bench) Chrome/142.0" } });
         await res.arrayBuffer();
-        if (res.status !== 302 || res.headers.get("Location") !== DESTINATION) errors++;
+        if (res.status !== expectStatus || (expectStatus === 302 && res.headers.get("Location") !== DESTINATION)) errors++;
       } catch {
         errors++;
       }
@@ -100,15 +100,17 @@ async function main(): Promise<void> {
     [worker, bare] = await Promise.all([startWorker({ TRACKING_SIGNING_KEYS: SIGNING_KEYS }), startBare()]);
     const codec = await tokenCodec(SIGNING_KEYS);
     const token = await codec.sign({ kind: "click", campaignId: 1, recipientId: 1, linkIndex: 0, url: DESTINATION });
-    const urls = { bare: `${bare.url}/t/c/${token}`, tracking: `${worker.url}/t/c/${token}` };
+    const forged = `${token.slice(0, -2)}AA`;
+    const urls = { bare: `${bare.url}/t/c/${token}`, tracking: `${worker.url}/t/c/${token}`, forged: `${worker.url}/t/c/${forged}` };
+    const expect = { bare: 302, tracking: 302, forged: 404 };
 
     await load(urls.bare, 1);
     await load(urls.tracking, 1);
-    const runs: Record<"bare" | "tracking", Run[]> = { bare: [], tracking: [] };
+    const runs: Record<"bare" | "tracking" | "forged", Run[]> = { bare: [], tracking: [], forged: [] };
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate which goes first so neither always gets the warmer machine.
-      const order = round % 2 === 0 ? (["bare", "tracking"] as const) : (["tracking", "bare"] as const);
-      for (const name of order) runs[name].push(await load(urls[name], SECONDS));
+      const order = round % 2 === 0 ? (["bare", "tracking", "forged"] as const) : (["forged", "tracking", "bare"] as const);
+      for (const name of order) runs[name].push(await load(urls[name], SECONDS, expect[name]));
     }
     const b = merge(runs.bare);
     const t = merge(runs.tracking);
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
     console.log(`${"route".padEnd(26)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"requests".padStart(8)} ${"errors".padStart(6)}`);
     console.log(row("bare Hono 302 (baseline)", b));
     console.log(row("/t/c/<token> (tracking)", t));
+    console.log(row("/t/c/<forged> (404, info)", merge(runs.forged)));
     console.log(`req/s ratio ${rpsRatio.toFixed(2)}x (target ≥ 0.70x) ${rpsRatio >= 0.7 ? "PASS" : "FAIL"}`);
     console.log(`p99 ratio   ${p99Ratio.toFixed(2)}x (target ≤ 2.00x) ${p99Ratio <= 2 ? "PASS" : "FAIL"}`);
     if (b.errors + t.errors > 0) console.log(`WARNING: ${b.errors + t.errors} requests did not answer 302 to the destination`);
