@@ -2,6 +2,7 @@
 import { app } from "./app";
 import { consumeSendQueue } from "./campaigns";
 import { dispatchQueue, type QueueConsumer } from "./queues";
+import { consumeTrackingEvents } from "./tracking";
 
 export { RateLimiter } from "./auth";
 export { ProjectCoordinator } from "./coordinator";
@@ -10,6 +11,7 @@ export { SidecarContainer } from "./sidecar/container";
 /** Consumers by queue name; each context registers its own as it lands. */
 const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
   "send-queue": consumeSendQueue,
+  "tracking-events": consumeTrackingEvents,
 };
 
 /** Jobs run by the cron trigger (IMAP sync registers here). */

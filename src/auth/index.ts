@@ -1,5 +1,5 @@
 export { requireBearer, bearerTokenOf, authenticate } from "./bearer";
-export { requireTrustedOrigin, allowedOrigins } from "./origin";
+export { requireTrustedOrigin, requireServedHost, isServedHost, allowedOrigins } from "./origin";
 export { authorizeCalls, rpcCallsOf, type RpcCall } from "./rbac";
 export { enforceRateLimits, RateLimiter } from "./rate-limiter";
 export { expectedAudience } from "./jwt";
