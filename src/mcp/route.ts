@@ -2,7 +2,7 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { requireBearer, requireTrustedOrigin } from "../auth";
+import { bearerTokenOf, requireBearer, requireTrustedOrigin } from "../auth";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
 import { buildMcpServer } from "./server";
@@ -12,10 +12,12 @@ export const mcpRoutes = new Hono<AppEnv>();
 mcpRoutes.use("*", requireTrustedOrigin(), requireBearer());
 
 mcpRoutes.post("/", async (c) => {
+  const bearer = bearerTokenOf(c.req.header("Authorization"));
   const server = buildMcpServer({
     env: c.env,
     db: createDb(c.env.DB),
     requestId: c.get("requestId"),
+    agentBearer: bearer !== c.env.PIGEONHOLE_TOKEN ? bearer : undefined,
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
