@@ -102,7 +102,7 @@ async function loadFlags(
       ? sql`0`
       : sql`EXISTS (
           SELECT 1 FROM messages m
-          WHERE m.project_id = ${sender.projectId} AND (m.thread_id = ${threadId} OR m.id = ${seedId})
+          WHERE m.project_id = ${sender.projectId} AND (m.thread_id = ${threadId} OR (m.id = ${seedId} AND m.thread_id IS NULL))
             AND (m.sender_id = c.id OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = c.id))
             AND (m.sender_id = ${sender.id} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = ${sender.id})))`;
   const rows = await db.all<Flags>(sql`

@@ -40,3 +40,6 @@ export {
   CONTACT_POLICIES,
 } from "./contacts";
 export { evaluateContacts, NO_CONTACT_SIGNALS, type ContactSignals } from "./contact-policy";
+export { searchMessages, prepareFtsQuery, fallbackFtsQuery, type SearchHit } from "./search";
+export { summarizeThread, summarizeThreads, loadThread, summarize, type ThreadSummary } from "./summaries";
+export { macroStartSession, macroPrepareThread, macroContactHandshake } from "./macros";

@@ -11,6 +11,7 @@ import {
 } from "./agents";
 import { listContactsTool, requestContactTool, respondContactTool, setContactPolicyTool } from "./contacts";
 import { ensureProjectTool, healthCheck } from "./infrastructure";
+import { macroContactHandshakeTool, macroPrepareThreadTool, macroStartSessionTool } from "./macros";
 import {
   acknowledgeMessageTool,
   checkMyMessagesTool,
@@ -19,6 +20,7 @@ import {
   replyMessageTool,
   sendMessageTool,
 } from "./messages";
+import { searchMessagesTool, summarizeThreadsTool, summarizeThreadTool } from "./search";
 
 export const TOOLS: readonly ToolDefinition[] = [
   healthCheck,
@@ -40,4 +42,10 @@ export const TOOLS: readonly ToolDefinition[] = [
   requestContactTool,
   respondContactTool,
   listContactsTool,
+  searchMessagesTool,
+  summarizeThreadTool,
+  summarizeThreadsTool,
+  macroStartSessionTool,
+  macroPrepareThreadTool,
+  macroContactHandshakeTool,
 ];
