@@ -1,6 +1,16 @@
 export { createDb, type Db } from "./client";
-export { projects, type ProjectRow } from "./schema";
 export {
+  projects,
+  agents,
+  messages,
+  messageRecipients,
+  contacts,
+  toolMetrics,
+  type ProjectRow,
+  type AgentRow,
+  type MessageRow,
+  type MessageRecipientRow,
+  type ContactRow,
   CAMPAIGN_EVENT_KINDS,
   CAMPAIGN_STATES,
   DEFAULT_TENANT,

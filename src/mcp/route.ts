@@ -6,7 +6,7 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { authorizeCalls, enforceRateLimits, requireBearer, requireTrustedOrigin, rpcCallsOf } from "../auth";
+import { authorizeCalls, bearerTokenOf, enforceRateLimits, requireBearer, requireTrustedOrigin, rpcCallsOf } from "../auth";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
 import { buildMcpServer, isReadOnlyTool } from "./server";
@@ -31,6 +31,8 @@ mcpRoutes.post("/", async (c) => {
     db: createDb(c.env.DB),
     requestId: c.get("requestId"),
     principal,
+    // A non-static bearer may be an agent's registration token: it then authenticates acting calls.
+    agentBearer: principal.kind === "static" ? undefined : bearerTokenOf(c.req.header("Authorization")),
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
