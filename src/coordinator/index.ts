@@ -1,1 +1,24 @@
 export { ProjectCoordinator } from "./project-coordinator";
+export {
+  activeClaimsOverlap,
+  checkClaims,
+  claimPaths,
+  coordinatorFor,
+  forceReleaseClaim,
+  listClaims,
+  releaseClaims,
+  renewClaims,
+  type ClaimFilter,
+  type ClaimOptions,
+  type ProjectRef,
+} from "./claims-service";
+export type {
+  AgentRef,
+  CheckResult,
+  ClaimRecord,
+  ClaimResult,
+  ForceReleaseResult,
+  ReleaseResult,
+  RenewResult,
+} from "./types";
+export { DEFAULT_CLAIM_TTL_SECONDS, MIN_CLAIM_TTL_SECONDS, MAX_CLAIM_TTL_SECONDS } from "./constants";
