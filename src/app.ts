@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "./app-env";
+import { archiveRoutes } from "./coordinator";
 import { databaseReady } from "./mail";
 import { mcpRoutes } from "./mcp";
 import { AppError, httpStatusOf, toWireError } from "./shared/errors";
@@ -24,6 +25,7 @@ app.get("/health/readiness", async (c) =>
 );
 
 app.route("/mcp", mcpRoutes);
+app.route("/archive", archiveRoutes);
 
 app.notFound((c) =>
   errorResponse(c, new AppError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)),

@@ -1,2 +1,2 @@
-export { requireBearer, bearerTokenOf } from "./bearer";
+export { requireBearer, requireBearerOrBasic, bearerTokenOf, basicPasswordOf } from "./bearer";
 export { requireTrustedOrigin, allowedOrigins } from "./origin";

@@ -22,3 +22,6 @@ export type {
   RenewResult,
 } from "./types";
 export { DEFAULT_CLAIM_TTL_SECONDS, MIN_CLAIM_TTL_SECONDS, MAX_CLAIM_TTL_SECONDS } from "./constants";
+export { archiveAgentProfile, archiveMessage, repairArchive, type RepairReport } from "./archive-service";
+export type { ArchiveAgentProfile, ArchiveMessage } from "./archive/documents";
+export { archiveRoutes } from "./archive/http";
