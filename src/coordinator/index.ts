@@ -25,3 +25,24 @@ export { DEFAULT_CLAIM_TTL_SECONDS, MIN_CLAIM_TTL_SECONDS, MAX_CLAIM_TTL_SECONDS
 export { archiveAgentProfile, archiveMessage, repairArchive, type RepairReport } from "./archive-service";
 export type { ArchiveAgentProfile, ArchiveMessage } from "./archive/documents";
 export { archiveRoutes } from "./archive/http";
+export {
+  agentLastActive,
+  archiveStoredAgent,
+  archiveStoredMessage,
+  loadArchiveMessages,
+  repairProjectArchive,
+  type ArchiveProject,
+} from "./archive-d1";
+export {
+  checkClaimsAs,
+  claimPathsAs,
+  claimsOfProject,
+  forceReleaseClaimAs,
+  guardInstructions,
+  guardUninstallInstructions,
+  releaseClaimsAs,
+  renewClaimsAs,
+  type ClaimsDeps,
+  type ClaimsListing,
+  type Identity,
+} from "./claims-actions";
