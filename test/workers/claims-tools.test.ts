@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { coordinatorFor } from "../../src/coordinator";
 import { agents, createDb, messageRecipients, messages } from "../../src/db";
 import { ensureProject, registerAgent } from "../../src/mail";
+import { readClaimsResource } from "../../src/mcp/resources/claims";
 
 const db = () => createDb(env.DB);
 let seq = 0;
@@ -121,5 +122,18 @@ describe("claims tools", () => {
     expect(reply.files[1]!.content).toContain("check_claims");
     const uninstall = await ok("uninstall_precommit_guard", { code_repo_path: "/home/me/repo" });
     expect(uninstall.uninstall_command).toBe("npx pigeonhole guard uninstall --repo /home/me/repo");
+  });
+
+  it("resource://claims/{slug} lists live claims; active_only=false adds released ones", async () => {
+    const { project, a, as } = await setup();
+    await ok("claim_paths", { ...as(a), paths: ["src/**", "docs/**"] });
+    await ok("release_claims", { ...as(a), paths: ["docs/**"] });
+    const ctx = { env, db: db(), requestId: "r", waitUntil: () => undefined };
+    const read = async (uri: string) => JSON.parse((await readClaimsResource(ctx, uri)).contents[0]!.text as string);
+    const live = await read(`resource://claims/${project.slug}`);
+    expect(live.claims.map((c: { path_pattern: string }) => c.path_pattern)).toEqual(["src/**"]);
+    const all = await read(`resource://claims/${project.slug}?active_only=false`);
+    expect(all.claims).toHaveLength(2);
+    expect(all.claims.find((c: { path_pattern: string }) => c.path_pattern === "docs/**").release_reason).toBe("released");
   });
 });
