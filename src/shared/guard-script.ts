@@ -16,7 +16,7 @@
  */
 
 /** Identifies files we wrote; uninstall removes only files that carry it. */
-export const GUARD_MARKER = "pigeonhole-guard";
+export const GUARD_MARKER = "managed-by: pigeonhole guard";
 
 export const GUARD_HOOK_NAME = "pre-commit";
 export const GUARD_ORIGINAL_SUFFIX = ".pigeonhole-orig";

@@ -129,7 +129,7 @@ describe("claims tools", () => {
     await ok("claim_paths", { ...as(a), paths: ["src/**", "docs/**"] });
     await ok("release_claims", { ...as(a), paths: ["docs/**"] });
     const ctx = { env, db: db(), requestId: "r", waitUntil: () => undefined };
-    const read = async (uri: string) => JSON.parse((await readClaimsResource(ctx, uri)).contents[0]!.text as string);
+    const read = async (uri: string) => JSON.parse(((await readClaimsResource(ctx, uri)).contents[0] as { text: string }).text);
     const live = await read(`resource://claims/${project.slug}`);
     expect(live.claims.map((c: { path_pattern: string }) => c.path_pattern)).toEqual(["src/**"]);
     const all = await read(`resource://claims/${project.slug}?active_only=false`);
