@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "./app-env";
-import { archiveRoutes } from "./coordinator";
+import { archiveRoutes, attachmentRoutes } from "./coordinator";
 import { databaseReady } from "./mail";
 import { mcpRoutes } from "./mcp";
 import { AppError, httpStatusOf, toWireError } from "./shared/errors";
@@ -26,6 +26,7 @@ app.get("/health/readiness", async (c) =>
 
 app.route("/mcp", mcpRoutes);
 app.route("/archive", archiveRoutes);
+app.route("/attachments", attachmentRoutes);
 
 app.notFound((c) =>
   errorResponse(c, new AppError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)),

@@ -46,3 +46,16 @@ export {
   type ClaimsListing,
   type Identity,
 } from "./claims-actions";
+export {
+  convertInlineImages,
+  readAttachmentBlob,
+  storeAttachment,
+  storeAttachments,
+  DEFAULT_INLINE_MAX_BYTES,
+  MAX_FILE_BYTES,
+  MAX_IMAGE_BYTES,
+  type AttachmentDescriptor,
+  type AttachmentInput,
+  type AttachmentOptions,
+} from "./attachments/store";
+export { attachmentRoutes } from "./attachments/http";
