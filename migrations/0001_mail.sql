@@ -43,7 +43,8 @@ CREATE TABLE `message_recipients` (
 	FOREIGN KEY (`agent_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `recipients_inbox` ON `message_recipients` (`agent_id`,"created_ts" DESC);--> statement-breakpoint
+CREATE INDEX `recipients_inbox` ON `message_recipients` (`agent_id`,"created_ts" DESC,"message_id" DESC);--> statement-breakpoint
+CREATE INDEX `recipients_unread` ON `message_recipients` (`agent_id`) WHERE "message_recipients"."read_ts" IS NULL;--> statement-breakpoint
 CREATE TABLE `messages` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`project_id` integer NOT NULL,

@@ -245,6 +245,19 @@ export class ClaimsStore {
     return mine.some((a) => theirs.some((b) => patternsOverlap(a.path_pattern, b.path_pattern)));
   }
 
+  /** Which of `candidates` hold a live claim overlapping one of `agent`'s live claims. */
+  overlappingHolders(agent: number, candidates: number[], now: number): number[] {
+    const active = this.#active(now);
+    const mine = active.filter((c) => c.agent_id === agent);
+    const wanted = new Set(candidates);
+    const hits = new Set<number>();
+    for (const c of active) {
+      if (hits.has(c.agent_id) || !wanted.has(c.agent_id) || c.agent_id === agent) continue;
+      if (mine.some((m) => patternsOverlap(m.path_pattern, c.path_pattern))) hits.add(c.agent_id);
+    }
+    return [...hits];
+  }
+
   /** Records leases whose time is up as released ("expired"); returns them for the archive. */
   expireDue(now: number): ClaimRecord[] {
     return this.storage.transactionSync(() => this.#expireDue(now));

@@ -127,6 +127,10 @@ export class CoordinatorImpl {
     return this.#claims.overlap(agentA, agentB, Date.now());
   }
 
+  overlappingHolders(agent: number, candidates: number[]): number[] {
+    return this.#claims.overlappingHolders(agent, candidates, Date.now());
+  }
+
   /** Queues the message's files as one commit (idempotent by message id) and commits what is queued. */
   async archiveMessage(message: ArchiveMessage): Promise<ArchiveOutcome> {
     return this.#archiveJob(message.project.slug, `message:${message.id}`, () => messageJob(message));

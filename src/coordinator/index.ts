@@ -59,3 +59,4 @@ export {
   type AttachmentOptions,
 } from "./attachments/store";
 export { attachmentRoutes } from "./attachments/http";
+export { archiveAgentById, archiveMessageById, archivingNotifier, claimsContactSignals } from "./mail-hooks";

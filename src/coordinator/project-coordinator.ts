@@ -54,6 +54,10 @@ export class ProjectCoordinator extends DurableObject<Env> {
     return this.#impl.claimsOverlap(agentA, agentB);
   }
 
+  overlappingHolders(agent: number, candidates: number[]) {
+    return this.#impl.overlappingHolders(agent, candidates);
+  }
+
   archiveMessage(message: ArchiveMessage) {
     return this.#impl.archiveMessage(message);
   }

@@ -3,7 +3,8 @@
  * kept in step by triggers. Policy (contacts, names, visibility) is decided by callers before this runs;
  * system notices (contact intros, claim force-release notes) call it directly and bypass contact policy.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { agents, messageRecipients, messages, type Db } from "../db";
 import { nowIso } from "../shared/time";
 
@@ -34,40 +35,62 @@ const RECIPIENT_ROWS_PER_STATEMENT = 30;
 /** Subjects longer than this are cut (the original's limit; mail clients truncate anyway). */
 export const SUBJECT_MAX_CHARS = 200;
 
-/**
- * Writes one message and its recipients atomically and bumps the sender's last_active_ts. The message id
- * comes from the INSERT's RETURNING inside the batch, so recipient rows reference it without a round trip.
- */
+/** Writes one message atomically; see storeMessages. */
 export async function storeMessage(db: Db, message: NewMessage): Promise<StoredMessage> {
-  const createdTs = message.createdTs ?? nowIso();
-  const insert = db
-    .insert(messages)
-    .values({
-      projectId: message.projectId,
-      senderId: message.senderId,
-      threadId: message.threadId ?? null,
-      topic: message.topic ?? null,
-      subject: message.subject.slice(0, SUBJECT_MAX_CHARS),
-      bodyMd: message.bodyMd,
-      importance: message.importance ?? "normal",
-      ackRequired: message.ackRequired ?? false,
-      createdTs,
-    })
-    .returning({ id: messages.id });
-  const recipientInserts = chunk(dedupeRecipients(message.recipients), RECIPIENT_ROWS_PER_STATEMENT).map((rows) =>
-    db.insert(messageRecipients).values(
-      rows.map((r) => ({
-        // A batch is one transaction on a single-writer database, so the newest message id is ours.
-        messageId: sql`(SELECT max(${messages.id}) FROM ${messages})`,
-        agentId: r.agentId,
-        kind: r.kind,
-        createdTs,
-      })),
-    ),
-  );
-  const touch = db.update(agents).set({ lastActiveTs: createdTs }).where(sql`${agents.id} = ${message.senderId}`);
-  const [inserted] = await db.batch([insert, ...recipientInserts, touch] as const);
-  return { id: inserted[0]!.id, created_ts: createdTs };
+  const [stored] = await storeMessages(db, [message]);
+  return stored!;
+}
+
+/**
+ * Writes messages and their recipients in one D1 batch (one transaction: all or nothing) and bumps each
+ * sender's last_active_ts. Each message's recipient rows follow its INSERT in the batch and take its id
+ * from max(id), so no round trip is needed between them.
+ */
+export async function storeMessages(db: Db, list: readonly NewMessage[]): Promise<StoredMessage[]> {
+  const now = nowIso();
+  const statements: BatchItem<"sqlite">[] = [];
+  const insertPositions: number[] = [];
+  for (const message of list) {
+    const createdTs = message.createdTs ?? now;
+    insertPositions.push(statements.length);
+    statements.push(
+      db
+        .insert(messages)
+        .values({
+          projectId: message.projectId,
+          senderId: message.senderId,
+          threadId: message.threadId ?? null,
+          topic: message.topic ?? null,
+          subject: message.subject.slice(0, SUBJECT_MAX_CHARS),
+          bodyMd: message.bodyMd,
+          importance: message.importance ?? "normal",
+          ackRequired: message.ackRequired ?? false,
+          createdTs,
+        })
+        .returning({ id: messages.id, createdTs: messages.createdTs }),
+    );
+    for (const rows of chunk(dedupeRecipients(message.recipients), RECIPIENT_ROWS_PER_STATEMENT)) {
+      statements.push(
+        db.insert(messageRecipients).values(
+          rows.map((r) => ({
+            // A batch is one transaction on a single-writer database, so the newest message id is ours.
+            messageId: sql`(SELECT max(${messages.id}) FROM ${messages})`,
+            agentId: r.agentId,
+            kind: r.kind,
+            createdTs,
+          })),
+        ),
+      );
+    }
+  }
+  for (const senderId of new Set(list.map((m) => m.senderId))) {
+    statements.push(db.update(agents).set({ lastActiveTs: now }).where(eq(agents.id, senderId)));
+  }
+  const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
+  return insertPositions.map((position) => {
+    const [row] = results[position] as Array<{ id: number; createdTs: string }>;
+    return { id: row!.id, created_ts: row!.createdTs };
+  });
 }
 
 /** One row per agent; the strongest visibility wins (to over cc over bcc). */

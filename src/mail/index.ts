@@ -17,3 +17,26 @@ export {
   type SystemNotice,
   type StoredMessage,
 } from "./delivery";
+export { whois, listAgents, type DirectoryEntry, type WhoisResult } from "./directory";
+export { retireAgent, unretireAgent, hardDeleteAgent, HARD_DELETE_CONFIRMATION } from "./lifecycle";
+export {
+  sendMessage,
+  replyMessage,
+  type SendDeps,
+  type SendInput,
+  type SendResult,
+  type MessagePayload,
+  IMPORTANCE_LEVELS,
+} from "./send";
+export { fetchInbox, fetchOutbox, normalizeLimit, type InboxFilter, type InboxItem, type OutboxItem } from "./inbox";
+export { markMessageRead, acknowledgeMessage } from "./receipts";
+export { loadVisibleMessage, messageView, type VisibleMessage } from "./visibility";
+export {
+  setContactPolicy,
+  requestContact,
+  respondContact,
+  listContacts,
+  normalizePolicy,
+  CONTACT_POLICIES,
+} from "./contacts";
+export { evaluateContacts, NO_CONTACT_SIGNALS, type ContactSignals } from "./contact-policy";

@@ -2,7 +2,8 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { requireBearer, requireTrustedOrigin } from "../auth";
+import { bearerTokenOf, requireBearer, requireTrustedOrigin } from "../auth";
+import { archivingNotifier, claimsContactSignals } from "../coordinator";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
 import { buildMcpServer } from "./server";
@@ -12,11 +13,18 @@ export const mcpRoutes = new Hono<AppEnv>();
 mcpRoutes.use("*", requireTrustedOrigin(), requireBearer());
 
 mcpRoutes.post("/", async (c) => {
+  const bearer = bearerTokenOf(c.req.header("Authorization"));
+  const db = createDb(c.env.DB);
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const server = buildMcpServer({
     env: c.env,
-    db: createDb(c.env.DB),
+    db,
     requestId: c.get("requestId"),
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    agentBearer: bearer !== c.env.PIGEONHOLE_TOKEN ? bearer : undefined,
+    // Every delivery is committed to the project's archive in the background (idempotent, repairable).
+    notifier: archivingNotifier(c.env, db, waitUntil),
+    contactSignals: claimsContactSignals(c.env, db),
+    waitUntil,
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

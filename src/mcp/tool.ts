@@ -4,11 +4,21 @@
  */
 import type { z } from "zod";
 import type { Db } from "../db";
+import type { ContactSignals, InboxNotifier } from "../mail";
 
 export interface ToolContext {
   env: Env;
   db: Db;
   requestId: string;
+  /**
+   * The HTTP bearer when it is not the server's static token: it may be an agent's registration token,
+   * which then authenticates acting calls that pass no token argument.
+   */
+  agentBearer?: string | undefined;
+  /** Push: pokes subscribers when mail is delivered (absent in unit tests). */
+  notifier?: InboxNotifier | undefined;
+  /** Facts other contexts own that widen who may message whom (overlapping claims); none by default. */
+  contactSignals?: ContactSignals | undefined;
   /** Lets a handler finish background work (archive writes, notifications) after replying. */
   waitUntil(promise: Promise<unknown>): void;
 }

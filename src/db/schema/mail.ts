@@ -89,7 +89,9 @@ export const messageRecipients = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.messageId, t.agentId] }),
-    index("recipients_inbox").on(t.agentId, sql`${t.createdTs} DESC`),
+    index("recipients_inbox").on(t.agentId, sql`${t.createdTs} DESC`, sql`${t.messageId} DESC`),
+    // list_agents' unread counts touch only unread rows.
+    index("recipients_unread").on(t.agentId).where(sql`${t.readTs} IS NULL`),
   ],
 );
 

@@ -15,6 +15,7 @@ import {
 } from "../../coordinator";
 import { requireActingAgent, resolveProject, sendSystemMessage } from "../../mail";
 import { defineTool, type ToolContext } from "../tool";
+import { tokenOf } from "./fields";
 
 /** The mail context's identity, project lookup and notices, handed to the coordinator as ports. */
 export function claimsDeps(ctx: ToolContext): ClaimsDeps {
@@ -22,7 +23,7 @@ export function claimsDeps(ctx: ToolContext): ClaimsDeps {
     env: ctx.env,
     db: ctx.db,
     waitUntil: (promise) => ctx.waitUntil(promise),
-    authenticate: (projectKey, agentName, token) => requireActingAgent(ctx.db, projectKey, agentName, token),
+    authenticate: (projectKey, agentName, token) => requireActingAgent(ctx.db, projectKey, agentName, tokenOf(ctx, token)),
     resolveProject: (projectKey) => resolveProject(ctx.db, projectKey),
     notify: (notice) => sendSystemMessage(ctx.db, notice),
   };

@@ -1,6 +1,45 @@
 /** Every MCP tool, in the order tools/list publishes them. */
 import type { ToolDefinition } from "../tool";
 import { CLAIMS_TOOLS } from "./claims";
+import {
+  createAgentIdentityTool,
+  hardDeleteAgentTool,
+  listAgentsTool,
+  registerAgentTool,
+  retireAgentTool,
+  unretireAgentTool,
+  whoisTool,
+} from "./agents";
+import { listContactsTool, requestContactTool, respondContactTool, setContactPolicyTool } from "./contacts";
 import { ensureProjectTool, healthCheck } from "./infrastructure";
+import {
+  acknowledgeMessageTool,
+  checkMyMessagesTool,
+  fetchInboxTool,
+  markMessageReadTool,
+  replyMessageTool,
+  sendMessageTool,
+} from "./messages";
 
-export const TOOLS: readonly ToolDefinition[] = [healthCheck, ensureProjectTool, ...CLAIMS_TOOLS];
+export const TOOLS: readonly ToolDefinition[] = [
+  healthCheck,
+  ensureProjectTool,
+  registerAgentTool,
+  createAgentIdentityTool,
+  whoisTool,
+  listAgentsTool,
+  retireAgentTool,
+  unretireAgentTool,
+  hardDeleteAgentTool,
+  sendMessageTool,
+  replyMessageTool,
+  fetchInboxTool,
+  checkMyMessagesTool,
+  markMessageReadTool,
+  acknowledgeMessageTool,
+  setContactPolicyTool,
+  requestContactTool,
+  respondContactTool,
+  listContactsTool,
+  ...CLAIMS_TOOLS,
+];
