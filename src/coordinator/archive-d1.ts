@@ -103,3 +103,21 @@ export async function agentLastActive(db: Db, agentId: number): Promise<string |
   const row = await db.query.agents.findFirst({ where: eq(agents.id, agentId), columns: { lastActiveTs: true } });
   return row?.lastActiveTs;
 }
+
+/** repair_archive: repair plus how to clone the result. */
+export async function repairProjectArchiveByKey(
+  env: Env,
+  db: Db,
+  resolve: (projectKey: string) => Promise<ArchiveProject>,
+  projectKey: string,
+): Promise<RepairReport & { project: string; clone_url: string; clone_command: string }> {
+  const project = await resolve(projectKey);
+  const report = await repairProjectArchive(env, db, project);
+  const cloneUrl = `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/archive/${project.slug}.git`;
+  return {
+    project: project.slug,
+    ...report,
+    clone_url: cloneUrl,
+    clone_command: `git -c http.extraHeader="Authorization: Bearer $PIGEONHOLE_TOKEN" clone ${cloneUrl}`,
+  };
+}

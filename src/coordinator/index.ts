@@ -31,6 +31,7 @@ export {
   archiveStoredMessage,
   loadArchiveMessages,
   repairProjectArchive,
+  repairProjectArchiveByKey,
   type ArchiveProject,
 } from "./archive-d1";
 export {

@@ -1,5 +1,6 @@
 /** Every MCP tool, in the order tools/list publishes them. */
 import type { ToolDefinition } from "../tool";
+import { ARCHIVE_TOOLS } from "./archive";
 import { CLAIMS_TOOLS } from "./claims";
 import {
   createAgentIdentityTool,
@@ -42,4 +43,5 @@ export const TOOLS: readonly ToolDefinition[] = [
   respondContactTool,
   listContactsTool,
   ...CLAIMS_TOOLS,
+  ...ARCHIVE_TOOLS,
 ];
