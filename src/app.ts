@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "./app-env";
+import { archiveRoutes, attachmentRoutes } from "./coordinator";
 import { databaseReady } from "./mail";
 import { mcpRoutes } from "./mcp";
 import { AppError, httpStatusOf, toWireError } from "./shared/errors";
@@ -25,6 +26,8 @@ app.get("/health/readiness", async (c) =>
 );
 
 app.route("/mcp", mcpRoutes);
+app.route("/archive", archiveRoutes);
+app.route("/attachments", attachmentRoutes);
 
 // Public: /t/c, /t/o (click, open) and /u (unsubscribe); no auth, Host checked.
 app.route("/", trackingRoutes);

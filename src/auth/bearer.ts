@@ -1,6 +1,7 @@
 /**
- * Authenticates /mcp requests: the deployment's static token (constant-time compare against
- * PIGEONHOLE_TOKEN, full writer rights) or a JWT (see jwt.ts). The principal is stored on the context.
+ * Authenticates requests: the deployment's static token (constant-time compare against PIGEONHOLE_TOKEN,
+ * full writer rights) or a JWT (see jwt.ts), as a bearer — or, for clients that cannot send one (git over
+ * HTTP), as the password of a Basic header. The principal is stored on the context.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
@@ -12,6 +13,20 @@ import type { Principal } from "./principal";
 export function bearerTokenOf(header: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   return match?.[1];
+}
+
+/** The password of an `Authorization: Basic` header (any user name), or undefined. */
+export function basicPasswordOf(header: string | undefined): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
+  if (!match) return undefined;
+  let decoded: string;
+  try {
+    decoded = atob(match[1]!);
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
 }
 
 export async function authenticate(env: Env, presented: string | undefined): Promise<Principal> {
@@ -26,14 +41,33 @@ export async function authenticate(env: Env, presented: string | undefined): Pro
   throw new AppError("AUTHENTICATION_REQUIRED", "Invalid bearer token.");
 }
 
-export function requireBearer(): MiddlewareHandler<AppEnv> {
+function requireCredential(
+  credentialOf: (header: string | undefined) => string | undefined,
+  challenge: string,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     try {
-      c.set("principal", await authenticate(c.env, bearerTokenOf(c.req.header("Authorization"))));
+      c.set("principal", await authenticate(c.env, credentialOf(c.req.header("Authorization"))));
     } catch (err) {
-      c.header("WWW-Authenticate", 'Bearer realm="pigeonhole"');
+      c.header("WWW-Authenticate", challenge);
       throw err;
     }
     await next();
   };
+}
+
+export function requireBearer(): MiddlewareHandler<AppEnv> {
+  return requireCredential(bearerTokenOf, 'Bearer realm="pigeonhole"');
+}
+
+/**
+ * For git's HTTP client: `Authorization: Bearer <token>` (via `http.extraHeader`) or Basic with the token as the
+ * password (`https://git:<token>@host/...`). The Basic challenge on 401 is what makes git send the credentials
+ * from the URL or a credential helper.
+ */
+export function requireBearerOrBasic(): MiddlewareHandler<AppEnv> {
+  return requireCredential(
+    (header) => bearerTokenOf(header) ?? basicPasswordOf(header),
+    'Basic realm="pigeonhole archive", charset="UTF-8"',
+  );
 }

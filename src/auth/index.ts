@@ -1,4 +1,4 @@
-export { requireBearer, bearerTokenOf, authenticate } from "./bearer";
+export { requireBearer, requireBearerOrBasic, bearerTokenOf, basicPasswordOf, authenticate } from "./bearer";
 export { requireTrustedOrigin, requireServedHost, isServedHost, allowedOrigins } from "./origin";
 export { authorizeCalls, rpcCallsOf, type RpcCall } from "./rbac";
 export { enforceRateLimits, RateLimiter } from "./rate-limiter";

@@ -7,6 +7,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authorizeCalls, bearerTokenOf, enforceRateLimits, requireBearer, requireTrustedOrigin, rpcCallsOf } from "../auth";
+import { archivingNotifier, claimsContactSignals } from "../coordinator";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
 import { buildMcpServer, isReadOnlyTool } from "./server";
@@ -26,14 +27,19 @@ mcpRoutes.post("/", async (c) => {
   authorizeCalls(principal, calls, isReadOnlyTool);
   await enforceRateLimits(c.env, principal, calls);
 
+  const db = createDb(c.env.DB);
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const server = buildMcpServer({
     env: c.env,
-    db: createDb(c.env.DB),
+    db,
     requestId: c.get("requestId"),
     principal,
     // A non-static bearer may be an agent's registration token: it then authenticates acting calls.
     agentBearer: principal.kind === "static" ? undefined : bearerTokenOf(c.req.header("Authorization")),
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    // Every delivery is committed to the project's archive in the background (idempotent, repairable).
+    notifier: archivingNotifier(c.env, db, waitUntil),
+    contactSignals: claimsContactSignals(c.env, db),
+    waitUntil,
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

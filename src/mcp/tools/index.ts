@@ -1,5 +1,7 @@
 /** Every MCP tool, in the order tools/list publishes them. */
 import type { ToolDefinition } from "../tool";
+import { ARCHIVE_TOOLS } from "./archive";
+import { CLAIMS_TOOLS } from "./claims";
 import {
   createAgentIdentityTool,
   hardDeleteAgentTool,
@@ -53,4 +55,6 @@ export const TOOLS: readonly ToolDefinition[] = [
   campaignsTool,
   campaignMailboxTool,
   suppressionsTool,
+  ...CLAIMS_TOOLS,
+  ...ARCHIVE_TOOLS,
 ];
