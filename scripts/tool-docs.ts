@@ -11,6 +11,7 @@ import { startWorker } from "../test/support/worker";
 export const TOOL_DOCS_PATH = "docs/TOOLS.md";
 
 interface JsonSchema {
+  title?: string;
   type?: string | string[];
   description?: string;
   properties?: Record<string, JsonSchema>;
@@ -25,11 +26,11 @@ interface JsonSchema {
 
 function typeOf(schema: JsonSchema): string {
   if (schema.const !== undefined) return JSON.stringify(schema.const);
-  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(" \\| ");
+  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(" | ");
   const variants = schema.anyOf ?? schema.oneOf;
-  if (variants) return variants.map(typeOf).join(" \\| ");
+  if (variants) return variants.map(typeOf).join(" | ");
   if (schema.type === "array") return `${schema.items ? typeOf(schema.items) : "any"}[]`;
-  if (Array.isArray(schema.type)) return schema.type.join(" \\| ");
+  if (Array.isArray(schema.type)) return schema.type.join(" | ");
   return schema.type ?? "any";
 }
 
@@ -37,13 +38,30 @@ function cell(text: string | undefined): string {
   return (text ?? "").replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 }
 
-function renderTool(tool: Tool): string {
-  const schema = tool.inputSchema as JsonSchema;
+function argumentRows(schema: JsonSchema): string[] {
   const required = new Set(schema.required ?? []);
-  const rows = Object.entries(schema.properties ?? {}).map(([name, prop]) => {
+  return Object.entries(schema.properties ?? {}).map(([name, prop]) => {
     const def = prop.default === undefined ? "" : ` (default ${JSON.stringify(prop.default)})`;
     return `| \`${name}\` | ${cell(typeOf(prop))} | ${required.has(name) ? "yes" : ""} | ${cell(prop.description)}${cell(def)} |`;
   });
+}
+
+const TABLE_HEAD = ["| argument | type | required | description |", "|---|---|---|---|"];
+
+/** `{action, payload}` tools publish one payload schema per action, each titled with its action. */
+function actionSections(schema: JsonSchema): string[] {
+  const variants = schema.properties?.payload?.anyOf;
+  if (!schema.properties?.action?.enum || !variants) return [];
+  return variants.flatMap((variant) => {
+    const rows = argumentRows(variant);
+    return [`#### ${variant.title ?? "payload"}`, "", ...(rows.length === 0 ? ["No fields."] : [...TABLE_HEAD, ...rows]), ""];
+  });
+}
+
+function renderTool(tool: Tool): string {
+  const schema = tool.inputSchema as JsonSchema;
+  const actions = actionSections(schema);
+  const rows = actions.length > 0 ? argumentRows({ ...schema, properties: { action: schema.properties!.action! } }) : argumentRows(schema);
   const access = tool.annotations?.readOnlyHint ? "read-only" : "writes";
   return [
     `### \`${tool.name}\`${tool.title ? ` — ${tool.title}` : ""}`,
@@ -52,10 +70,9 @@ function renderTool(tool: Tool): string {
     "",
     `Access: ${access}.`,
     "",
-    ...(rows.length === 0
-      ? ["No arguments."]
-      : ["| argument | type | required | description |", "|---|---|---|---|", ...rows]),
+    ...(rows.length === 0 ? ["No arguments."] : [...TABLE_HEAD, ...rows]),
     "",
+    ...actions,
   ].join("\n");
 }
 
