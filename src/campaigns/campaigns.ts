@@ -1,5 +1,5 @@
 /** Campaign CRUD, clone and mailbox switching. Content changes only while `draft` or `paused`. */
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { campaignCounters, campaigns, type CampaignRow, type CampaignState, type Db } from "../db";
 import { AppError } from "../shared/errors";
 import { nowIso } from "../shared/time";
@@ -154,8 +154,10 @@ export async function updateCampaign(db: Db, patch: CampaignPatch): Promise<Camp
       precedenceBulk: patch.precedence_bulk,
       updatedAt: nowIso(),
     })
-    .where(eq(campaigns.id, patch.id))
+    // Conditional, so a send that starts meanwhile is never edited underneath.
+    .where(and(eq(campaigns.id, patch.id), inArray(campaigns.state, ["draft", "paused"])))
     .returning();
+  if (!updated) assertEditable(await getCampaignRow(db, patch.id), "its content can change");
   return toCampaign(updated!);
 }
 

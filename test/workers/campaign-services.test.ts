@@ -202,4 +202,31 @@ describe("rendering", () => {
     expect(headerCount(messages[0]!.raw, "Bcc")).toBe(0);
     expect((await listRecipients(db, campaign.id, {})).recipients[0]!.state).toBe("queued");
   });
+
+  it("encodes non-ASCII subjects and display names as RFC 2047 words", async () => {
+    const db = testDb();
+    const campaign = await sinkCampaign(db, { subject: "Grüße, {{recipient.name}}" });
+    await importRecipients(db, campaign.id, [{ email: "zoe@ex.com", name: "Zoë \"Z\" Ö" }]);
+    const result = (await sendCampaign(await sendPorts(env, db), { campaign_id: campaign.id, dry_run: true })) as {
+      renderings: Rendering[];
+    };
+    const header = (name: string) => result.renderings[0]!.headers.find((h) => h.name === name)!.value;
+    expect(header("Subject")).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
+    const decoded = new TextDecoder().decode(Uint8Array.from(atob(header("Subject").slice(10, -2)), (c) => c.charCodeAt(0)));
+    expect(decoded).toBe('Grüße, Zoë "Z" Ö');
+    expect(header("To")).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= <zoe@ex\.com>$/);
+  });
+});
+
+describe("campaign state", () => {
+  it("refuses content changes and mailbox switches while sending with CONFLICT", async () => {
+    const db = testDb();
+    const campaign = await sinkCampaign(db);
+    await importRecipients(db, campaign.id, ["a@ex.com"]);
+    const ports = { ...(await sendPorts(env, db)), enqueue: async () => undefined };
+    await sendCampaign(ports, { campaign_id: campaign.id });
+    expect((await errorOf(updateCampaign(db, { id: campaign.id, subject: "New" }))).type).toBe("CONFLICT");
+    expect((await errorOf(sendCampaign(ports, { campaign_id: campaign.id }))).type).toBe("CONFLICT");
+    expect((await errorOf(importRecipients(db, campaign.id, ["b@ex.com"]))).type).toBe("CONFLICT");
+  });
 });
