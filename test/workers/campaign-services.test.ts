@@ -113,6 +113,8 @@ describe("campaign input", () => {
       expect(err.type).toBe("INVALID_ARGUMENT");
     }
     expect((await errorOf(createCampaign(db, { ...base, headers: { Bcc: "x@ex.com" } }))).type).toBe("INVALID_ARGUMENT");
+    const broken = await errorOf(createCampaign(db, { ...base, template_markdown: "{{#items}} unclosed" }));
+    expect(broken).toMatchObject({ type: "INVALID_ARGUMENT", details: { field: "template_markdown" } });
     const campaign = await createCampaign(db, base);
     expect((await errorOf(updateCampaign(db, { id: campaign.id, subject: "a\rb" }))).type).toBe("INVALID_ARGUMENT");
     expect((await errorOf(addRecipient(db, campaign.id, { email: "ok@ex.com", name: "Ada\r\nBcc: x@ex.com" }))).type).toBe("INVALID_ARGUMENT");
