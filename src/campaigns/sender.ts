@@ -107,7 +107,23 @@ export async function processSendChunk(ports: SenderPorts, chunk: SendChunk): Pr
   return tally.retryDelay > 0 ? { action: "retry", delaySeconds: tally.retryDelay } : { action: "ack" };
 }
 
-/** Sends over one connection; returns an outcome when the chunk must stop early. */
+/** A row rendered and claimed ahead of its SMTP transaction; `attempts` is null when the claim lost. */
+interface Prepared {
+  row: CampaignRecipientRow;
+  message: RenderedMessage;
+  attempts: number | null;
+}
+
+type Pending = ReturnType<typeof resultUpdate>;
+
+/**
+ * Sends over one connection; returns an outcome when the chunk must stop early. Pipelined: while
+ * message i is on the wire, message i+1 is rendered and claimed in the same D1 batch that records
+ * the result of message i−1, so a message costs max(SMTP, D1 + render) instead of their sum. The
+ * price: if the isolate is killed outright during message i, row i+1 is claimed without having been
+ * attempted and ends `failed` (outcome unknown) with i; every path that still runs code (errors
+ * included) hands that claim back.
+ */
 async function sendRows(
   ports: SenderPorts,
   campaign: CampaignRow,
@@ -130,57 +146,89 @@ async function sendRows(
     }
     throw err;
   }
-  let pending: ReturnType<typeof resultUpdate> | null = null;
+  const prepare = async (row: CampaignRecipientRow, pending: Pending | null): Promise<Prepared> => {
+    const message = await renderMessage(
+      { campaign, mailbox: mailbox.row, codec: ports.codec, baseUrl: ports.baseUrl, now: ports.now() },
+      { id: row.id, email: row.email, name: row.name, meta: JSON.parse(row.meta) as Record<string, unknown>, token: row.token },
+    );
+    const claim = claimUpdate(db, campaign, row.id, ports.now());
+    const results = pending ? await db.batch([pending, claim]) : [await claim];
+    const claimed = results.at(-1) as Array<{ attempts: number }>;
+    return { row, message, attempts: claimed[0]?.attempts ?? null };
+  };
+  /** Gives an unattempted claim back (attempts restored) so the row is sent later. */
+  const release = async (prepared: Promise<Prepared> | null): Promise<void> => {
+    const p = await prepared?.catch(() => null);
+    if (p?.attempts != null) await resultUpdate(db, p.row.id, { state: "queued", attempts: p.attempts - 1, error: null });
+  };
+
+  let pending: Pending | null = null;
+  let next: Promise<Prepared> | null = prepare(rows[0]!, null);
   try {
-    for (const row of rows) {
-      const message = await renderMessage(
-        { campaign, mailbox: mailbox.row, codec: ports.codec, baseUrl: ports.baseUrl, now: ports.now() },
-        { id: row.id, email: row.email, name: row.name, meta: JSON.parse(row.meta) as Record<string, unknown>, token: row.token },
-      );
-      const claim = claimUpdate(db, campaign, row.id, ports.now());
-      const results = pending ? await db.batch([pending, claim]) : [await claim];
-      pending = null;
-      const claimed = results.at(-1) as Array<{ attempts: number }>;
-      if (claimed.length === 0) {
+    for (let i = 0; i < rows.length; i++) {
+      const current: Prepared = await next!;
+      next = null;
+      if (current.attempts === null) {
         // Taken by another delivery, or the campaign was paused/cancelled: stop if the latter.
-        const current = await db.query.campaigns.findFirst({ where: eq(campaigns.id, campaign.id) });
-        if (current?.state !== "sending" || current.runId !== campaign.runId) return { action: "ack" };
+        const now = await db.query.campaigns.findFirst({ where: eq(campaigns.id, campaign.id) });
+        if (now?.state !== "sending" || now.runId !== campaign.runId) return { action: "ack" };
+        if (i + 1 < rows.length) next = prepare(rows[i + 1]!, takePending());
         continue;
       }
-      const attempts = claimed[0]!.attempts;
+      const { row, message, attempts } = current;
+      const sending = transport.send({ from: mailbox.row.fromEmail, to: row.email, envelopeId: message.envelopeId, raw: message.raw });
+      if (i + 1 < rows.length) next = prepare(rows[i + 1]!, takePending());
       try {
-        await transport.send({ from: mailbox.row.fromEmail, to: row.email, envelopeId: message.envelopeId, raw: message.raw });
-        pending = resultUpdate(db, row.id, { state: "sent", messageId: message.messageId, sentAt: ports.now().toISOString(), error: null });
+        await sending;
+        await record(resultUpdate(db, row.id, { state: "sent", messageId: message.messageId, sentAt: ports.now().toISOString(), error: null }));
         tally.sent.push({ copy: sentCopy(campaign, row, message), raw: message.raw });
       } catch (err) {
         if (err instanceof SmtpReplyError) {
           if (isPauseWorthy(err.reply, err.stage)) {
             // Not the recipient's fault: give the attempt back and stop the whole campaign.
-            await resultUpdate(db, row.id, { state: "queued", attempts: attempts - 1, error: null });
+            await resultUpdate(db, row.id, { state: "queued", attempts: attempts! - 1, error: null });
+            await release(next);
+            next = null;
             await pauseCampaign(db, campaign, `SMTP ${err.stage} refused: ${err.message}`, ports.now());
             return { action: "ack" };
           }
           const temporary = err.reply.code < 500;
-          if (temporary && attempts < MAX_SEND_ATTEMPTS) {
-            pending = resultUpdate(db, row.id, { state: "queued", error: err.message });
-            tally.retryDelay = Math.max(tally.retryDelay, backoff(attempts));
+          if (temporary && attempts! < MAX_SEND_ATTEMPTS) {
+            await record(resultUpdate(db, row.id, { state: "queued", error: err.message }));
+            tally.retryDelay = Math.max(tally.retryDelay, backoff(attempts!));
           } else {
-            pending = resultUpdate(db, row.id, { state: "failed", error: err.message });
+            await record(resultUpdate(db, row.id, { state: "failed", error: err.message }));
           }
           continue;
         }
         if (err instanceof SmtpConnectionError) {
           // Before the final "." nothing was accepted: put the row back. After it, leave the claim to lapse.
-          if (!err.maybeDelivered) await resultUpdate(db, row.id, { state: "queued", attempts: attempts - 1, error: null });
-          return { action: "retry", delaySeconds: err.maybeDelivered ? SEND_LEASE_SECONDS : backoff(attempts) };
+          if (!err.maybeDelivered) await resultUpdate(db, row.id, { state: "queued", attempts: attempts! - 1, error: null });
+          await release(next);
+          next = null;
+          return { action: "retry", delaySeconds: err.maybeDelivered ? SEND_LEASE_SECONDS : backoff(attempts!) };
         }
         throw err;
       }
     }
     return null;
   } finally {
+    // An unexpected error still runs this: the prefetched, unattempted claim goes back to the queue.
+    await release(next);
     if (pending) await pending;
     await transport.close();
+  }
+
+  /** Holds a result for the next claim batch; one not yet handed over is written first. */
+  async function record(update: Pending): Promise<void> {
+    if (pending) await pending;
+    pending = update;
+  }
+
+  function takePending(): Pending | null {
+    const taken = pending;
+    pending = null;
+    return taken;
   }
 }
 
