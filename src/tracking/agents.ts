@@ -29,16 +29,31 @@ export interface AgentVerdict {
 /** Apple's network (AS714); MPP prefetches come from it, people's own opens do not. */
 const APPLE_ASN = 714;
 
-// Order matters: the first match names the class. Patterns are matched case-insensitively.
+/** Case-insensitive alternation of literal-ish fragments (each may use regex syntax). */
+function anyOf(fragments: readonly string[]): RegExp {
+  return new RegExp(fragments.join("|"), "i");
+}
+
+// Order matters: the first match names the class.
 const SIGNATURES: ReadonlyArray<readonly [AgentClass, RegExp]> = [
-  ["image_proxy", /GoogleImageProxy|ggpht\.com|YahooMailProxy/i],
+  ["image_proxy", anyOf(["GoogleImageProxy", "ggpht\\.com", "YahooMailProxy"])],
   [
     "link_scanner",
-    /Barracuda|Mimecast|Proofpoint|urldefense|Forcepoint|Symantec|Trend ?Micro|Sophos|Fortinet|FortiGuard|Cisco|IronPort|Zscaler|SafeLinks|Safe Links|Microsoft-ATP|BingPreview|MSOffice|ms-office|Cloudmark|SpamTitan|Vade|Trustwave|Check ?Point|WatchGuard|Palo ?Alto|Hornet/i,
+    anyOf([
+      "Barracuda", "Mimecast", "Proofpoint", "urldefense", "Forcepoint", "Symantec", "Trend ?Micro", "Sophos",
+      "Fortinet", "FortiGuard", "Cisco", "IronPort", "Zscaler", "Safe ?Links", "Microsoft-ATP", "BingPreview",
+      "MSOffice", "ms-office", "Cloudmark", "SpamTitan", "Vade", "Trustwave", "Check ?Point", "WatchGuard",
+      "Palo ?Alto", "Hornet",
+    ]),
   ],
   [
     "automation",
-    /bot\b|bot\/|crawler|spider|preview|facebookexternalhit|WhatsApp|Slack|Discord|Telegram|Skype|HeadlessChrome|PhantomJS|python-requests|python-urllib|aiohttp|httpx|Go-http-client|curl\/|Wget|okhttp|Java\/|libwww|axios|node-fetch|undici|Apache-HttpClient|scrapy/i,
+    anyOf([
+      "bot\\b", "bot/", "crawler", "spider", "preview", "facebookexternalhit", "WhatsApp", "Slack", "Discord",
+      "Telegram", "Skype", "HeadlessChrome", "PhantomJS", "python-requests", "python-urllib", "aiohttp", "httpx",
+      "Go-http-client", "curl/", "Wget", "okhttp", "Java/", "libwww", "axios", "node-fetch", "undici",
+      "Apache-HttpClient", "scrapy",
+    ]),
   ],
 ];
 

@@ -37,7 +37,9 @@ export async function consumeTrackingEvents(batch: MessageBatch, env: Env): Prom
     if (result.success) {
       parsed.push({ message, event: result.data });
     } else {
-      console.error(JSON.stringify({ level: "error", msg: "malformed tracking event", queue: batch.queue, id: message.id }));
+      console.error(
+        JSON.stringify({ level: "error", msg: "malformed tracking event", queue: batch.queue, id: message.id }),
+      );
       message.retry();
     }
   }

@@ -43,7 +43,8 @@ export function notFoundPage(): Response {
   return page(
     404,
     "Link not recognised",
-    "<h1>Link not recognised</h1><p>This link is incomplete or has been altered. Copy the whole link from the email and try again.</p>",
+    "<h1>Link not recognised</h1>" +
+      "<p>This link is incomplete or has been altered. Copy the whole link from the email and try again.</p>",
   );
 }
 
@@ -84,7 +85,8 @@ export function unavailablePage(): Response {
   const res = page(
     503,
     "Try again",
-    "<h1>Please try again</h1><p>We could not record your request just now. Nothing was lost; try again in a minute.</p>",
+    "<h1>Please try again</h1>" +
+      "<p>We could not record your request just now. Nothing was lost; try again in a minute.</p>",
   );
   res.headers.set("Retry-After", "60");
   return res;

@@ -66,7 +66,9 @@ trackingRoutes.get("/t/o/:token", async (c) => {
   return pixelResponse();
 });
 
-trackingRoutes.get("/u/:token", async (c) => ((await verify(c, "unsubscribe")) === null ? notFoundPage() : confirmPage()));
+trackingRoutes.get("/u/:token", async (c) =>
+  (await verify(c, "unsubscribe")) === null ? notFoundPage() : confirmPage(),
+);
 
 trackingRoutes.post(
   "/u/:token",
@@ -80,7 +82,8 @@ trackingRoutes.post(
     try {
       outcome = await unsubscribe(c.env.DB, claims, source);
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "unsubscribe not recorded", requestId: c.get("requestId"), error: String(err) }));
+      const requestId = c.get("requestId");
+      console.error(JSON.stringify({ level: "error", msg: "unsubscribe not recorded", requestId, error: String(err) }));
       return unavailablePage();
     }
     return outcome === "unsubscribed" ? unsubscribedPage() : notFoundPage();
@@ -112,7 +115,8 @@ function safeDestination(url: string | undefined): string | null {
 /** Queues the hit after the response; a failed send is logged, never shown to the reader. */
 function queueHit(c: Context<AppEnv>, hit: Hit): void {
   const send = c.env.TRACKING_EVENTS.send(trackingEvent(hit)).catch((err: unknown) => {
-    console.error(JSON.stringify({ level: "error", msg: "tracking event not queued", kind: hit.kind, error: String(err) }));
+    const line = { level: "error", msg: "tracking event not queued", kind: hit.kind, error: String(err) };
+    console.error(JSON.stringify(line));
   });
   c.executionCtx.waitUntil(send);
 }
