@@ -1,12 +1,15 @@
 /** Worker entry: wires fetch (Hono), queue consumers, the cron trigger and the Durable Object classes. */
 import { app } from "./app";
+import { consumeSendQueue } from "./campaigns";
 import { dispatchQueue, type QueueConsumer } from "./queues";
 
 export { ProjectCoordinator } from "./coordinator";
 export { SidecarContainer } from "./sidecar/container";
 
 /** Consumers by queue name; each context registers its own as it lands. */
-const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {};
+const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
+  "send-queue": consumeSendQueue,
+};
 
 /** Jobs run by the cron trigger (IMAP sync registers here). */
 const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [];
