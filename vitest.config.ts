@@ -7,8 +7,12 @@
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { freePort } from "./test/support/ports";
+import { TEST_SIDECAR_SECRET } from "./test/support/sidecar";
 
 const migrations = await readD1Migrations("./migrations");
+// workerd bindings are fixed here, before global setups run: pick the workers project's sidecar port now.
+process.env.PIGEONHOLE_SIDECAR_PORT ??= String(await freePort());
 
 export default defineConfig({
   test: {
@@ -24,6 +28,8 @@ export default defineConfig({
                 ALLOW_PRIVATE_MAIL_HOSTS: "true",
                 MAILBOX_ENCRYPTION_KEY: "dGVzdC1tYWlsYm94LWtleS0wMTIzNDU2Nzg5YWJjZGU",
                 TRACKING_SIGNING_KEYS: "2:dGVzdC10cmFja2luZy1rZXktdHdvLTAxMjM0NTY3ODk,1:dGVzdC10cmFja2luZy1rZXktb25lLTAxMjM0NTY3ODk",
+                SIDECAR_URL: `http://127.0.0.1:${process.env.PIGEONHOLE_SIDECAR_PORT}`,
+                SIDECAR_SHARED_SECRET: TEST_SIDECAR_SECRET,
               },
             },
           }),
@@ -32,7 +38,7 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           setupFiles: ["./test/workers/apply-migrations.ts"],
-          globalSetup: ["./test/support/global-mail-servers.ts"],
+          globalSetup: ["./test/support/global-mail-servers.ts", "./test/support/global-sidecar.ts"],
           testTimeout: 30_000,
         },
       },
@@ -41,7 +47,11 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/node/**/*.test.ts"],
-          globalSetup: ["./test/support/global-mail-servers.ts", "./test/support/global-worker.ts"],
+          globalSetup: [
+            "./test/support/global-mail-servers.ts",
+            "./test/support/global-sidecar.ts",
+            "./test/support/global-worker.ts",
+          ],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

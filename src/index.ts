@@ -1,6 +1,7 @@
 /** Worker entry: wires fetch (Hono), queue consumers, the cron trigger and the Durable Object classes. */
 import { app } from "./app";
 import { consumeSendQueue } from "./campaigns";
+import { consumeSentAppend, syncAllMailboxes } from "./imap";
 import { dispatchQueue, type QueueConsumer } from "./queues";
 
 export { ProjectCoordinator } from "./coordinator";
@@ -9,10 +10,16 @@ export { SidecarContainer } from "./sidecar/container";
 /** Consumers by queue name; each context registers its own as it lands. */
 const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
   "send-queue": consumeSendQueue,
+  "sent-append": (batch, env) => consumeSentAppend(batch, env),
 };
 
 /** Jobs run by the cron trigger (IMAP sync registers here). */
-const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [];
+const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [
+  // Per-mailbox failures are reported in the results and retried by the next run from the checkpoint.
+  async (env) => {
+    await syncAllMailboxes(env);
+  },
+];
 
 export default {
   fetch: app.fetch,
