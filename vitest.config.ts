@@ -6,9 +6,21 @@
  *    tests of Node-only parts (sidecar, CLI, rig).
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { createServer } from "node:net";
 import { defineConfig } from "vitest/config";
-import { freePort } from "./test/support/ports";
-import { TEST_SIDECAR_SECRET } from "./test/support/sidecar";
+
+/** Must equal TEST_SIDECAR_SECRET in test/support/sidecar.ts (kept literal: the config imports no test code). */
+const TEST_SIDECAR_SECRET = "test-sidecar-secret-0123456789";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
 
 const migrations = await readD1Migrations("./migrations");
 // workerd bindings are fixed here, before global setups run: pick the workers project's sidecar port now.
