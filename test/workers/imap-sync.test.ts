@@ -12,7 +12,7 @@ import {
   env,
   getQueueResult,
 } from "cloudflare:test";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import {
   campaignStatus,
@@ -25,7 +25,7 @@ import {
   type SendChunk,
   type SentCopy,
 } from "../../src/campaigns";
-import { campaignRecipients, campaigns, imapMailboxState, imapMessages, suppressions, type Db } from "../../src/db";
+import { campaignRecipients, campaigns, imapCheckpoints, imapMailboxState, imapMessages, suppressions, type Db } from "../../src/db";
 import { sidecarClient, syncAllMailboxes, syncMailbox } from "../../src/imap";
 import worker from "../../src/index";
 import type { AppendResponse, SyncResponse } from "../../src/sidecar/protocol";
@@ -203,6 +203,22 @@ describe("syncMailbox", () => {
 
     const again = await syncMailbox(env, db, run.campaign.mailbox_id);
     expect(again).toMatchObject({ scanned: 0, bounces: { hard: 0, soft: 0, block: 0, deferred: 0 }, auto_replies: 0, replies: 0, unmatched: 0 });
+    expect(((await campaignStatus(db, run.campaign.id)) as { replies: number }).replies).toBe(1);
+  });
+
+  it("records nothing twice after a UIDVALIDITY change forces a rescan", async () => {
+    const db = testDb();
+    const run = await sentCampaign(db, ["twice"]);
+    await drop(run.bounceFolder, [dsn(run.by("twice"), "5.1.1"), answer(run.by("twice"), "Re: Hello")]);
+    const first = await syncMailbox(env, db, run.campaign.mailbox_id);
+    expect(first).toMatchObject({ bounces: { hard: 1 }, replies: 1 });
+    await db
+      .update(imapCheckpoints)
+      .set({ uidvalidity: "1" })
+      .where(and(eq(imapCheckpoints.mailboxId, run.campaign.mailbox_id), eq(imapCheckpoints.folder, run.bounceFolder)));
+    const rescan = await syncMailbox(env, db, run.campaign.mailbox_id);
+    expect(rescan.scanned).toBeGreaterThanOrEqual(2);
+    expect(rescan).toMatchObject({ bounces: { hard: 0, soft: 0, block: 0, deferred: 0 }, replies: 0, unmatched: 0 });
     expect(((await campaignStatus(db, run.campaign.id)) as { replies: number }).replies).toBe(1);
   });
 
