@@ -6,9 +6,25 @@
  *    tests of Node-only parts (sidecar, CLI, rig).
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { createServer } from "node:net";
 import { defineConfig } from "vitest/config";
 
+/** Must equal TEST_SIDECAR_SECRET in test/support/sidecar.ts (kept literal: the config imports no test code). */
+const TEST_SIDECAR_SECRET = "test-sidecar-secret-0123456789";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
 const migrations = await readD1Migrations("./migrations");
+// workerd bindings are fixed here, before global setups run: pick the workers project's sidecar port now.
+process.env.PIGEONHOLE_SIDECAR_PORT ??= String(await freePort());
 
 export default defineConfig({
   test: {
@@ -24,6 +40,8 @@ export default defineConfig({
                 ALLOW_PRIVATE_MAIL_HOSTS: "true",
                 MAILBOX_ENCRYPTION_KEY: "dGVzdC1tYWlsYm94LWtleS0wMTIzNDU2Nzg5YWJjZGU",
                 TRACKING_SIGNING_KEYS: "2:dGVzdC10cmFja2luZy1rZXktdHdvLTAxMjM0NTY3ODk,1:dGVzdC10cmFja2luZy1rZXktb25lLTAxMjM0NTY3ODk",
+                SIDECAR_URL: `http://127.0.0.1:${process.env.PIGEONHOLE_SIDECAR_PORT}`,
+                SIDECAR_SHARED_SECRET: TEST_SIDECAR_SECRET,
               },
             },
           }),
@@ -32,7 +50,7 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           setupFiles: ["./test/workers/apply-migrations.ts"],
-          globalSetup: ["./test/support/global-mail-servers.ts", "./test/support/global-jwks.ts"],
+          globalSetup: ["./test/support/global-mail-servers.ts", "./test/support/global-jwks.ts", "./test/support/global-sidecar.ts"],
           testTimeout: 30_000,
         },
       },
@@ -41,7 +59,11 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/node/**/*.test.ts"],
-          globalSetup: ["./test/support/global-mail-servers.ts", "./test/support/global-worker.ts"],
+          globalSetup: [
+            "./test/support/global-mail-servers.ts",
+            "./test/support/global-sidecar.ts",
+            "./test/support/global-worker.ts",
+          ],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts Pigeonhole locally on its embedded default: wrangler dev (local D1, R2, Queues, DOs) on
-# 127.0.0.1:8787, with migrations applied and secrets in .dev.vars. Idempotent; Ctrl-C stops everything.
+# 127.0.0.1:8787 and the IMAP sidecar as a Node process on 127.0.0.1:$SIDECAR_PORT (8788), with
+# migrations applied and secrets in .dev.vars. Idempotent; Ctrl-C stops everything.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT="${PORT:-8787}"
+SIDECAR_PORT="${SIDECAR_PORT:-8788}"
 ensure_node_modules
 ensure_dev_vars
 
@@ -11,14 +13,25 @@ log "applying local D1 migrations"
 wrangler d1 migrations apply DB --local >/dev/null
 
 TOKEN="${PIGEONHOLE_TOKEN:-$(dev_var PIGEONHOLE_TOKEN)}"
+SIDECAR_SECRET="$(dev_var SIDECAR_SHARED_SECRET)"
+SIDECAR_URL="http://127.0.0.1:$SIDECAR_PORT"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+# The sidecar stands in for the production container: loopback only, same shared secret as the Worker.
+# ALLOW_PRIVATE_MAIL_HOSTS in .dev.vars also lets it reach a local IMAP server.
+log "starting the IMAP sidecar on $SIDECAR_URL"
+SIDECAR_PORT="$SIDECAR_PORT" SIDECAR_SHARED_SECRET="$SIDECAR_SECRET" \
+  SIDECAR_ALLOW_PRIVATE_HOSTS="$(dev_var ALLOW_PRIVATE_MAIL_HOSTS)" SIDECAR_LISTEN_ALL=false \
+  tsx src/sidecar/main.ts &
+pids+=($!)
+
 log "starting wrangler dev on 127.0.0.1:$PORT"
 wrangler dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false \
   --var "PIGEONHOLE_TOKEN:$TOKEN" --var "PUBLIC_BASE_URL:http://127.0.0.1:$PORT" \
-  --var "ALLOWED_ORIGINS:http://127.0.0.1:$PORT,http://localhost:$PORT" &
+  --var "ALLOWED_ORIGINS:http://127.0.0.1:$PORT,http://localhost:$PORT" \
+  --var "SIDECAR_URL:$SIDECAR_URL" --var "SIDECAR_SHARED_SECRET:$SIDECAR_SECRET" &
 pids+=($!)
 
 for _ in $(seq 1 300); do
@@ -31,6 +44,7 @@ cat <<INFO
   Pigeonhole is running.
   MCP endpoint:  http://127.0.0.1:$PORT/mcp
   Bearer token:  $TOKEN   (in .dev.vars)
+  IMAP sidecar:  $SIDECAR_URL (loopback; secret SIDECAR_SHARED_SECRET in .dev.vars)
 
   Claude Code:   claude mcp add --transport http pigeonhole http://127.0.0.1:$PORT/mcp --header "Authorization: Bearer $TOKEN"
   Any MCP client (mcp.json):

@@ -59,6 +59,8 @@ ensure_dev_vars() {
   add_dev_var MAILBOX_ENCRYPTION_KEY "${MAILBOX_ENCRYPTION_KEY:-$(random_secret)}"
   # Tracking/unsubscribe token keys, "kid:base64key[,kid:oldkey…]"; the first signs, all verify.
   add_dev_var TRACKING_SIGNING_KEYS "${TRACKING_SIGNING_KEYS:-1:$(random_secret)}"
+  # Shared secret on every Worker → IMAP sidecar call (the local sidecar gets the same value).
+  add_dev_var SIDECAR_SHARED_SECRET "${SIDECAR_SHARED_SECRET:-$(random_secret)}"
 }
 
 add_dev_var() {

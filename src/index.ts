@@ -1,6 +1,7 @@
 /** Worker entry: wires fetch (Hono), queue consumers, the cron trigger and the Durable Object classes. */
 import { app } from "./app";
 import { consumeSendQueue } from "./campaigns";
+import { consumeSentAppend, syncAllMailboxes } from "./imap";
 import { dispatchQueue, type QueueConsumer } from "./queues";
 import { consumeTrackingEvents } from "./tracking";
 
@@ -12,10 +13,16 @@ export { SidecarContainer } from "./sidecar/container";
 const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
   "send-queue": consumeSendQueue,
   "tracking-events": consumeTrackingEvents,
+  "sent-append": (batch, env) => consumeSentAppend(batch, env),
 };
 
 /** Jobs run by the cron trigger (IMAP sync registers here). */
-const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [];
+const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [
+  // Per-mailbox failures are reported in the results and retried by the next run from the checkpoint.
+  async (env) => {
+    await syncAllMailboxes(env);
+  },
+];
 
 export default {
   fetch: app.fetch,

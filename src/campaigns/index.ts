@@ -8,8 +8,11 @@ export {
   type Mailbox,
   type MailboxInput,
   type MailboxPatch,
+  mailboxCredentials,
+  type MailboxCredentials,
 } from "./mailboxes";
-export { verifyMailbox, type VerifyResult } from "./verify";
+export { assertMailHostAllowed } from "./host-policy";
+export { verifyMailbox, type ImapCheck, type VerifyResult } from "./verify";
 export {
   cloneCampaign,
   createCampaign,

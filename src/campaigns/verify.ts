@@ -2,7 +2,7 @@
  * `mailboxes.verify`: a real SMTP EHLO + AUTH, a real IMAP LOGIN + LIST and an SPF/DMARC lookup for
  * the From domain. Every failure is a sentence; the password is scrubbed from anything we return.
  */
-import type { Db } from "../db";
+import type { Db, MailboxRow, MailSecurity } from "../db";
 import { domainOf } from "./address";
 import { assertMailHostAllowed } from "./host-policy";
 import { ImapProbeError, probeImap } from "./imap-probe";
@@ -18,7 +18,14 @@ export interface VerifyResult {
 
 const DNS_TIMEOUT_MS = 3000;
 
-export async function verifyMailbox(db: Db, env: Env, id: number): Promise<VerifyResult> {
+/** The IMAP half when done elsewhere (the sidecar): LOGIN + LIST with the decrypted account. */
+export type ImapCheck = (
+  row: MailboxRow,
+  account: { host: string; port: number; security: MailSecurity; username: string; password: string },
+) => Promise<VerifyResult["imap"]>;
+
+/** @param imapCheck replaces the direct IMAP probe (imap/ passes its sidecar call); default: the probe. */
+export async function verifyMailbox(db: Db, env: Env, id: number, imapCheck?: ImapCheck): Promise<VerifyResult> {
   const { row, smtpPassword, imapPassword } = await mailboxCredentials(db, env, id);
   await assertMailHostAllowed(env, "smtp", row.smtpHost, row.smtpPort);
   await assertMailHostAllowed(env, "imap", row.imapHost, row.imapPort);
@@ -48,6 +55,11 @@ export async function verifyMailbox(db: Db, env: Env, id: number): Promise<Verif
     }
   })();
   const imap = (async (): Promise<VerifyResult["imap"]> => {
+    if (imapCheck) {
+      const account = { host: row.imapHost, port: row.imapPort, security: row.imapSecurity, username: row.imapUsername, password: imapPassword };
+      const result = await imapCheck(row, account);
+      return result.error === undefined ? result : { ...result, error: scrub(result.error) };
+    }
     try {
       const { folders } = await probeImap({
         host: row.imapHost,

@@ -36,3 +36,13 @@ export {
   type SuppressionReason,
   type SuppressionRow,
 } from "./schema";
+export {
+  IMAP_MESSAGE_KINDS,
+  imapCheckpoints,
+  imapMailboxState,
+  imapMessages,
+  type ImapCheckpointRow,
+  type ImapMailboxStateRow,
+  type ImapMessageKind,
+  type ImapMessageRow,
+} from "./schema";

@@ -41,3 +41,14 @@ export {
   type SuppressionReason,
   type SuppressionRow,
 } from "./schema/campaigns";
+
+export {
+  IMAP_MESSAGE_KINDS,
+  imapCheckpoints,
+  imapMailboxState,
+  imapMessages,
+  type ImapCheckpointRow,
+  type ImapMailboxStateRow,
+  type ImapMessageKind,
+  type ImapMessageRow,
+} from "./schema/imap";

@@ -17,7 +17,10 @@ export class SidecarContainer extends DurableObject<Env> {
         { status: 503 },
       );
     }
-    if (!container.running) container.start({ enableInternet: true });
+    // The sidecar checks this secret on every request; it reaches the container only as a start-up variable.
+    if (!container.running) {
+      container.start({ enableInternet: true, env: { SIDECAR_SHARED_SECRET: this.env.SIDECAR_SHARED_SECRET } });
+    }
     return container.getTcpPort(SIDECAR_PORT).fetch(request);
   }
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort, waitForPort } from "./ports";
+import { TEST_SIDECAR_SECRET } from "./sidecar";
 
 const run = promisify(execFile);
 
@@ -40,6 +41,9 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
     ALLOW_PRIVATE_MAIL_HOSTS: "true",
     MAILBOX_ENCRYPTION_KEY: "ZTJlLW1haWxib3gta2V5LTAxMjM0NTY3ODlhYmNkZWY",
     TRACKING_SIGNING_KEYS: E2E_TRACKING_SIGNING_KEYS,
+    SIDECAR_SHARED_SECRET: TEST_SIDECAR_SECRET,
+    // The node project's global setup starts a sidecar before the worker; standalone callers pass SIDECAR_URL.
+    ...(process.env.PIGEONHOLE_NODE_SIDECAR_URL ? { SIDECAR_URL: process.env.PIGEONHOLE_NODE_SIDECAR_URL } : {}),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ALLOWED_ORIGINS: `http://127.0.0.1:${port},http://localhost:${port}`,
     ...vars,

@@ -31,8 +31,8 @@ import {
   switchCampaignMailbox,
   updateCampaign,
   updateMailbox,
-  verifyMailbox,
 } from "../../campaigns";
+import { syncMailbox, verifyMailboxViaSidecar } from "../../imap";
 import { AppError } from "../../shared/errors";
 import { defineTool } from "../tool";
 
@@ -73,7 +73,8 @@ export const mailboxesTool = defineTool({
   title: "Mailboxes",
   description:
     "Manage the SMTP/IMAP mailboxes campaigns send through: create, get, list, update (omitted password = unchanged), " +
-    "delete, verify (real SMTP login and IMAP LOGIN+LIST, SPF/DMARC lookup). Passwords are never returned.",
+    "delete, verify (real SMTP login and IMAP LOGIN+LIST, SPF/DMARC lookup), sync (read the bounce folder and INBOX " +
+    "now: bounces, auto-replies, replies; the cron does this every 5 minutes). Passwords are never returned.",
   input: z.discriminatedUnion("action", [
     action("create", z.object(mailboxFields)),
     action("get", byId("Mailbox")),
@@ -81,6 +82,7 @@ export const mailboxesTool = defineTool({
     action("update", z.object({ id: id("Mailbox"), ...z.object(mailboxFields).partial().shape })),
     action("delete", byId("Mailbox")),
     action("verify", byId("Mailbox")),
+    action("sync", byId("Mailbox")),
   ]),
   readOnly: false,
   run: async (ctx, input) => {
@@ -96,7 +98,9 @@ export const mailboxesTool = defineTool({
       case "delete":
         return deleteMailbox(ctx.db, input.payload.id);
       case "verify":
-        return verifyMailbox(ctx.db, ctx.env, input.payload.id);
+        return verifyMailboxViaSidecar(ctx.db, ctx.env, input.payload.id);
+      case "sync":
+        return syncMailbox(ctx.env, ctx.db, input.payload.id);
     }
   },
 });

@@ -24,6 +24,16 @@ export interface TopLevel {
   header(name: string): string | undefined;
 }
 
+/** Header-level hints that a message may be a legacy bounce, so its body is worth decoding. */
+export function mayBeLegacyBounce(mail: TopLevel): boolean {
+  return (
+    mail.header("x-failed-recipients") !== undefined ||
+    /auto-generated\s*\(failure\)/i.test(mail.header("auto-submitted") ?? "") ||
+    BOUNCE_SENDER.test(mail.from ?? "") ||
+    BOUNCE_SUBJECT.test(mail.subject ?? "")
+  );
+}
+
 /** Is this a bounce by legacy markers? (RFC 3464 reports are recognised before this runs.) */
 export function looksLikeLegacyBounce(mail: TopLevel): boolean {
   if (mail.header("x-failed-recipients")) return true;

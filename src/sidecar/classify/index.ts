@@ -4,9 +4,18 @@
  * `Auto-Submitted: auto-replied`, so reports are recognised before auto-replies, and an auto-reply
  * quoting our Message-ID in In-Reply-To must never count as a human reply.
  */
-import { simpleParser, type AddressObject } from "mailparser";
-import { legacyRecipients, looksLikeAutoReply, looksLikeLegacyBounce, type TopLevel } from "./heuristics";
-import { headerValue, headerValues, parseHeaderBlock, parseMime } from "./mime";
+import { simpleParser } from "mailparser";
+import { legacyRecipients, looksLikeAutoReply, looksLikeLegacyBounce, mayBeLegacyBounce, type TopLevel } from "./heuristics";
+import {
+  flattenParts,
+  headerValue,
+  headerValues,
+  parseContentType,
+  parseHeaderBlock,
+  parseMime,
+  splitHeaderBody,
+  type MimePart,
+} from "./mime";
 import {
   TOKEN_HEADER,
   addressOf,
@@ -17,14 +26,10 @@ import {
   returnedHeaderKeys,
 } from "./report";
 import type { Classification, MatchKeys } from "./types";
+import { addressIn, decodeWords } from "./words";
 
 export type { BounceClass, Classification, MailKind, MatchKeys, ReportedRecipient } from "./types";
 export { classifyStatus } from "./status";
-
-function firstAddress(value: AddressObject | AddressObject[] | undefined): string | undefined {
-  const list = Array.isArray(value) ? value : value ? [value] : [];
-  return list.flatMap((a) => a.value).find((a) => a.address)?.address?.toLowerCase();
-}
 
 function unique(values: string[]): string[] {
   return [...new Set(values.filter((v) => v.length > 0))];
@@ -40,16 +45,23 @@ function scanBody(body: string): { messageIds: string[]; tokens: string[] } {
 /** Classifies raw RFC 5322 bytes. Never throws on malformed input: the worst case is `other`. */
 export async function classify(raw: Buffer | string): Promise<Classification> {
   const text = typeof raw === "string" ? raw : raw.toString("utf8");
-  const parsed = await simpleParser(raw, { skipHtmlToText: false, skipImageLinks: true, skipTextToHtml: true });
-  const root = parseMime(text);
-  const from = firstAddress(parsed.from);
-  const subject = parsed.subject;
+  const headers = parseHeaderBlock(splitHeaderBody(text).head);
+  const from = addressIn(headerValue(headers, "from"));
+  const rawSubject = headerValue(headers, "subject");
+  const subject = rawSubject === undefined ? undefined : decodeWords(rawSubject);
   const top: TopLevel = {
     ...(from ? { from } : {}),
     ...(subject ? { subject } : {}),
-    text: parsed.text ?? "",
-    header: (name) => headerValue(root.headers, name),
+    text: "",
+    header: (name) => headerValue(headers, name),
   };
+  // Only reports and possible legacy bounces need their MIME tree; auto-replies, replies and ordinary
+  // mail are decided from the header block, which keeps a large folder sync close to the raw fetch.
+  const contentType = parseContentType(headerValue(headers, "content-type"));
+  const root: MimePart =
+    contentType.type === "multipart/report" || mayBeLegacyBounce(top)
+      ? parseMime(text)
+      : { headers, contentType: contentType.type, params: contentType.params, body: "", children: [] };
   const base = { ...(from ? { from } : {}), ...(subject ? { subject } : {}) };
   // Everything below the top-level header block: the report's own Message-ID is never a match key.
   const body = text.slice(Math.max(0, text.search(/\r?\n\r?\n/)));
@@ -81,7 +93,20 @@ export async function classify(raw: Buffer | string): Promise<Classification> {
     };
   }
 
-  if (looksLikeLegacyBounce(top)) {
+  // Only a possible legacy bounce needs its body as text. A plain UTF-8/ASCII text part is read as is;
+  // anything harder (other charsets, HTML-only notices) goes through mailparser. Everything else is
+  // decided from headers, which keeps a 10k-message folder sync close to the raw fetch.
+  if (mayBeLegacyBounce(top)) {
+    const plain = flattenParts(root).find((p) => p.contentType === "text/plain" && p.children.length === 0);
+    const charset = (plain?.params.charset ?? "us-ascii").toLowerCase();
+    if (plain && /^(?:us-ascii|utf-?8|ascii)$/.test(charset)) {
+      top.text = plain.body;
+    } else {
+      const parsed = await simpleParser(raw, { skipHtmlToText: false, skipImageLinks: true, skipTextToHtml: true });
+      top.text = parsed.text ?? "";
+    }
+  }
+  if (top.text !== "" && looksLikeLegacyBounce(top)) {
     const own = [from ?? "", ...headerValues(root.headers, "to").flatMap((v) => [addressOf(v) ?? ""])];
     return {
       kind: "bounce",

@@ -1,0 +1,59 @@
+/**
+ * Starts the IMAP sidecar as tests and scripts/dev.sh run it: `tsx src/sidecar/main.ts` on a free
+ * loopback port with a shared secret, private hosts allowed (dovecot is on 127.0.0.1). Resolves once the
+ * process prints its "listening" line.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { freePort } from "./ports";
+
+export interface RunningSidecar {
+  url: string;
+  secret: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export const TEST_SIDECAR_SECRET = "test-sidecar-secret-0123456789";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+export async function startSidecar(
+  options: { secret?: string; allowPrivateHosts?: boolean; port?: number } = {},
+): Promise<RunningSidecar> {
+  const port = options.port ?? (await freePort());
+  const secret = options.secret ?? TEST_SIDECAR_SECRET;
+  const child: ChildProcess = spawn(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "src/sidecar/main.ts")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      SIDECAR_PORT: String(port),
+      SIDECAR_SHARED_SECRET: secret,
+      SIDECAR_ALLOW_PRIVATE_HOSTS: options.allowPrivateHosts === false ? "false" : "true",
+      SIDECAR_LISTEN_ALL: "false",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('"sidecar listening"')) resolve();
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    void exited.then(() => reject(new Error(`sidecar exited at start:\n${output}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    secret,
+    port,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
