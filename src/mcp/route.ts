@@ -5,6 +5,8 @@ import type { AppEnv } from "../app-env";
 import { bearerTokenOf, requireBearer, requireTrustedOrigin } from "../auth";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
+import { durableNotifier } from "../notifications";
+import { openMailEvents } from "./events";
 import { buildMcpServer } from "./server";
 
 export const mcpRoutes = new Hono<AppEnv>();
@@ -13,12 +15,14 @@ mcpRoutes.use("*", requireTrustedOrigin(), requireBearer());
 
 mcpRoutes.post("/", async (c) => {
   const bearer = bearerTokenOf(c.req.header("Authorization"));
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const server = buildMcpServer({
     env: c.env,
     db: createDb(c.env.DB),
     requestId: c.get("requestId"),
     agentBearer: bearer !== c.env.PIGEONHOLE_TOKEN ? bearer : undefined,
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    waitUntil,
+    notifier: durableNotifier(c.env, waitUntil),
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
@@ -32,6 +36,9 @@ mcpRoutes.post("/", async (c) => {
     await server.close();
   }
 });
+
+// Push for new mail lives beside the stateless endpoint, in the project's MailEvents Durable Object.
+mcpRoutes.get("/events", openMailEvents);
 
 // Stateless server: no standalone SSE stream and no sessions to delete.
 mcpRoutes.on(["GET", "DELETE"], "/", (c) => {
