@@ -7,6 +7,7 @@ import { consumeTrackingEvents } from "./tracking";
 
 export { RateLimiter } from "./auth";
 export { ProjectCoordinator } from "./coordinator";
+export { MailEvents } from "./notifications";
 export { SidecarContainer } from "./sidecar/container";
 
 /** Consumers by queue name; each context registers its own as it lands. */

@@ -64,8 +64,8 @@ export interface SendResult {
   warnings?: string[];
 }
 
-/** Controls that corrupt terminals and logs; newlines and tabs are content. */
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+/** Subjects are one line: every control character (newlines included) becomes a space. */
+const SUBJECT_CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
 
 export function validateThreadId(threadId: string | null | undefined): string | null {
   if (threadId === undefined || threadId === null || threadId === "") return null;
@@ -184,7 +184,7 @@ export async function deliver(
   deps: SendDeps,
 ): Promise<SendResult> {
   const warnings: string[] = [];
-  let subject = options.subject.replace(CONTROL_CHARS, " ");
+  let subject = options.subject.replace(SUBJECT_CONTROL_CHARS, " ");
   if (subject.length > SUBJECT_MAX_CHARS) {
     warnings.push(`subject was cut to ${SUBJECT_MAX_CHARS} characters (it had ${subject.length}).`);
     subject = subject.slice(0, SUBJECT_MAX_CHARS);

@@ -10,6 +10,8 @@ import { authorizeCalls, bearerTokenOf, enforceRateLimits, requireBearer, requir
 import { archivingNotifier, claimsContactSignals } from "../coordinator";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
+import { durableNotifier } from "../notifications";
+import { openMailEvents } from "./events";
 import { buildMcpServer, isReadOnlyTool } from "./server";
 
 export const mcpRoutes = new Hono<AppEnv>();
@@ -36,8 +38,9 @@ mcpRoutes.post("/", async (c) => {
     principal,
     // A non-static bearer may be an agent's registration token: it then authenticates acting calls.
     agentBearer: principal.kind === "static" ? undefined : bearerTokenOf(c.req.header("Authorization")),
-    // Every delivery is committed to the project's archive in the background (idempotent, repairable).
-    notifier: archivingNotifier(c.env, db, waitUntil),
+    // Every delivery is committed to the project's archive in the background (idempotent, repairable),
+    // then subscribers of the recipients' inboxes are told (push instead of polling).
+    notifier: archivingNotifier(c.env, db, waitUntil, durableNotifier(c.env, waitUntil)),
     contactSignals: claimsContactSignals(c.env, db),
     waitUntil,
   });
@@ -53,6 +56,9 @@ mcpRoutes.post("/", async (c) => {
     await server.close();
   }
 });
+
+// Push for new mail lives beside the stateless endpoint, in the project's MailEvents Durable Object.
+mcpRoutes.get("/events", openMailEvents);
 
 // Stateless server: no standalone SSE stream and no sessions to delete.
 mcpRoutes.on(["GET", "DELETE"], "/", (c) => {
