@@ -15,7 +15,7 @@ import { z } from "zod";
 import { SERVICE_VERSION } from "../mail";
 import { AppError, toWireError, type WireError } from "../shared/errors";
 import { recordToolCall } from "./metrics";
-import { FIXED_RESOURCES, readResource, RESOURCE_TEMPLATES } from "./resources/catalog";
+import { ALL_RESOURCE_TEMPLATES, FIXED_RESOURCES, readResource } from "./resources/catalog";
 import type { ToolContext, ToolDefinition } from "./tool";
 import { invalidArguments, toolFailure, toolSuccess } from "./results";
 import { TOOLS } from "./tools";
@@ -99,7 +99,7 @@ export function buildMcpServer(ctx: ToolContext): Server {
   });
 
   server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: FIXED_RESOURCES }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: ALL_RESOURCE_TEMPLATES }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     try {
       return await readResource(ctx, request.params.uri);

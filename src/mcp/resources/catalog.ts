@@ -14,8 +14,11 @@ import {
   resolveProject,
   type ActingAgent,
 } from "../../mail";
+import type { ReadResourceResult } from "@modelcontextprotocol/sdk/types.js";
 import { AppError } from "../../shared/errors";
 import type { ToolContext } from "../tool";
+import { ATTACHMENT_RESOURCE_TEMPLATE, isAttachmentResource, readAttachmentResource } from "./attachment";
+import { CLAIMS_RESOURCE_TEMPLATE, isClaimsResource, readClaimsResource } from "./claims";
 import { configEnvironment, toolingDirectory, toolingMetrics } from "./tooling";
 import { boolParam, intParam, parseResourceUri, requiredParam, stringParam, type ParsedResourceUri } from "./uri";
 
@@ -41,7 +44,12 @@ export const RESOURCE_TEMPLATES = [
   { uriTemplate: "resource://views/ack-overdue/{agent}{?project,ttl_minutes,limit,agent_token}", name: "ack-overdue", description: "Acknowledgements pending longer than ttl_minutes (default 60)." },
 ].map((t) => ({ ...t, mimeType: JSON_MIME }));
 
-export async function readResource(ctx: ToolContext, uri: string): Promise<{ contents: Array<{ uri: string; mimeType: string; text: string }> }> {
+/** Every template, including those whose readers live beside their context's tools (claims, attachments). */
+export const ALL_RESOURCE_TEMPLATES = [...RESOURCE_TEMPLATES, CLAIMS_RESOURCE_TEMPLATE, ATTACHMENT_RESOURCE_TEMPLATE];
+
+export async function readResource(ctx: ToolContext, uri: string): Promise<ReadResourceResult> {
+  if (isClaimsResource(uri)) return readClaimsResource(ctx, uri);
+  if (isAttachmentResource(uri)) return readAttachmentResource(ctx, uri);
   const parsed = parseResourceUri(uri);
   const body = await dispatch(ctx, parsed);
   return { contents: [{ uri, mimeType: JSON_MIME, text: JSON.stringify(body) }] };
