@@ -3,7 +3,7 @@
  * (local D1 with migrations applied, R2, Queues, DOs), so end-to-end tests exercise what users run.
  */
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -26,15 +26,25 @@ export const TEST_TOKEN = "e2e-token-0123456789abcdef";
 /** Token keys of every started worker, so end-to-end tests can mint tracking/unsubscribe URLs. */
 export const E2E_TRACKING_SIGNING_KEYS = "1:ZTJlLXRyYWNraW5nLWtleS0wMTIzNDU2Nzg5YWJjZGU";
 
-function wranglerEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+/**
+ * Each instance gets its own dev registry: with the shared one, every other `wrangler dev` starting or stopping
+ * on the machine makes this one reload, dropping in-flight requests ("other side closed").
+ */
+function wranglerEnv(persistDir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_REGISTRY_PATH: join(persistDir, "dev-registry"),
+    CI: "true",
+    NO_COLOR: "1",
+  };
 }
 
 export async function startWorker(vars: Record<string, string> = {}): Promise<RunningWorker> {
   const persistDir = mkdtempSync(join(tmpdir(), "pigeonhole-wrangler-"));
   const [port, inspectorPort] = [await freePort(), await freePort()];
   await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
-    env: wranglerEnv(),
+    env: wranglerEnv(persistDir),
   });
   const allVars: Record<string, string> = {
     PIGEONHOLE_TOKEN: TEST_TOKEN,
@@ -57,7 +67,7 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
     "--show-interactive-dev-session=false",
     ...Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
-  const child: ChildProcess = spawn("npx", args, { env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child: ChildProcess = spawn("npx", args, { env: wranglerEnv(persistDir), stdio: ["ignore", "pipe", "pipe"], detached: true });
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
@@ -77,6 +87,9 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
       }
     }
     rmSync(persistDir, { recursive: true, force: true });
+    // Kept for post-mortems of failed runs (CI uploads nothing, but the log is in the working tree).
+    mkdirSync("test-artifacts", { recursive: true });
+    writeFileSync(`test-artifacts/wrangler-dev-${port}.log`, output);
   };
   try {
     await Promise.race([
