@@ -58,6 +58,21 @@ export interface SenderPorts {
 
 export type ChunkOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
 
+/**
+ * The last delivery of a chunk that still wants a retry pauses its campaign instead of letting the
+ * queue dead-letter it (which would leave the campaign `sending` forever); resume re-enqueues it.
+ */
+export async function giveUpOnChunk(ports: SenderPorts, chunk: SendChunk, attempts: number): Promise<void> {
+  const campaign = await ports.db.query.campaigns.findFirst({ where: eq(campaigns.id, chunk.campaign_id) });
+  if (!campaign || campaign.runId !== chunk.run_id) return;
+  await pauseCampaign(
+    ports.db,
+    campaign,
+    `a send chunk still failed after ${attempts} deliveries (SMTP unreachable or refusing); check the mailbox with verify, then resume`,
+    ports.now(),
+  );
+}
+
 interface Tally {
   retryDelay: number;
   sent: Array<{ copy: SentCopy; raw: string }>;
@@ -99,8 +114,13 @@ export async function processSendChunk(ports: SenderPorts, chunk: SendChunk): Pr
     if (later.length > 0) {
       await ports.requeue({ ...chunk, recipient_ids: later.map((r) => r.id) }, Math.max(1, budget.retryAfterSeconds));
     }
-    const outcome = await sendRows(ports, campaign, mailbox, sendable.slice(0, budget.granted), tally);
-    if (tally.sent.length > 0) await appendSentCopies(ports, tally.sent);
+    let outcome: ChunkOutcome | null;
+    try {
+      outcome = await sendRows(ports, campaign, mailbox, sendable.slice(0, budget.granted), tally);
+    } finally {
+      // Even when the chunk fails later, what went out gets its Sent-folder copy.
+      if (tally.sent.length > 0) await appendSentCopies(ports, tally.sent);
+    }
     if (outcome) return outcome;
   }
   await finishIfDone(db, campaign, ports.now());
@@ -163,7 +183,12 @@ async function sendRows(
   };
 
   let pending: Pending | null = null;
-  let next: Promise<Prepared> | null = prepare(rows[0]!, null);
+  // Prefetches are awaited later; a no-op handler keeps an early rejection from being reported as unhandled.
+  const ahead = (promise: Promise<Prepared>): Promise<Prepared> => {
+    promise.catch(() => undefined);
+    return promise;
+  };
+  let next: Promise<Prepared> | null = ahead(prepare(rows[0]!, null));
   try {
     for (let i = 0; i < rows.length; i++) {
       const current: Prepared = await next!;
@@ -172,12 +197,12 @@ async function sendRows(
         // Taken by another delivery, or the campaign was paused/cancelled: stop if the latter.
         const now = await db.query.campaigns.findFirst({ where: eq(campaigns.id, campaign.id) });
         if (now?.state !== "sending" || now.runId !== campaign.runId) return { action: "ack" };
-        if (i + 1 < rows.length) next = prepare(rows[i + 1]!, takePending());
+        if (i + 1 < rows.length) next = ahead(prepare(rows[i + 1]!, takePending()));
         continue;
       }
       const { row, message, attempts } = current;
       const sending = transport.send({ from: mailbox.row.fromEmail, to: row.email, envelopeId: message.envelopeId, raw: message.raw });
-      if (i + 1 < rows.length) next = prepare(rows[i + 1]!, takePending());
+      if (i + 1 < rows.length) next = ahead(prepare(rows[i + 1]!, takePending()));
       try {
         await sending;
         await record(resultUpdate(db, row.id, { state: "sent", messageId: message.messageId, sentAt: ports.now().toISOString(), error: null }));
@@ -317,7 +342,7 @@ export function isPauseWorthy(reply: SmtpReply, stage: SmtpReplyError["stage"]):
   return /(daily|hourly|sending) (user )?(sending )?(limit|quota)|quota exceeded|limit exceeded/i.test(reply.text);
 }
 
-async function pauseCampaign(db: Db, campaign: CampaignRow, reason: string, now: Date): Promise<void> {
+export async function pauseCampaign(db: Db, campaign: CampaignRow, reason: string, now: Date): Promise<void> {
   await db
     .update(campaigns)
     .set({ state: "paused", pauseReason: reason.slice(0, 500), updatedAt: now.toISOString() })

@@ -95,6 +95,7 @@ describe("send pipeline", () => {
     expect(headerOf(raw, "Subject")).toBe("Hello Reader 7");
     expect(headerOf(raw, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
     expect(headerOf(raw, "Precedence")).toBe("bulk");
+    expect(headerOf(raw, "List-Id")).toBe(`"Autumn news" <c${campaign.id}.list.sender.example>`);
     expect(headerOf(raw, "Feedback-ID")).toBe(`${campaign.id}:${campaign.mailbox_id}:default:pigeonhole`);
     expect(headerOf(raw, "Message-ID")).toMatch(/^<[A-Za-z0-9_-]{22}@sender\.example>$/);
     const unsubscribe = /^<http:\/\/[^/]+\/u\/([A-Za-z0-9_-]+)>$/.exec(headerOf(raw, "List-Unsubscribe")!)!;
@@ -322,5 +323,21 @@ describe("send pipeline", () => {
     await processSendChunk(ports, requeued[0]!.chunk);
     expect(await sinkMessagesFor(domain)).toHaveLength(3);
     expect(requeued).toHaveLength(2);
+  });
+
+  it("retries an unreachable SMTP server, then pauses the campaign on the chunk's last delivery instead of dead-lettering it", async () => {
+    const db = testDb();
+    const domain = uniqueDomain("down");
+    const campaign = await sinkCampaign(db, {}, { smtp_port: 1 });
+    await importRecipients(db, campaign.id, [`d@${domain}`]);
+    const chunks = await startCapturing(campaign.id);
+    const early = await deliver(chunks, 1);
+    expect(early.retryMessages).toHaveLength(1);
+    expect(await status(campaign.id)).toMatchObject({ state: "sending", queued: 1 });
+    const last = await deliver(chunks, 6);
+    expect(last.explicitAcks).toHaveLength(1);
+    const final = await status(campaign.id);
+    expect(final).toMatchObject({ state: "paused", queued: 1, failed: 0 });
+    expect(final.pause_reason).toMatch(/after 6 deliveries/);
   });
 });
