@@ -7,20 +7,33 @@ import { describe, expect, it } from "vitest";
 import {
   addSuppressions,
   campaignStatus,
+  cancelCampaign,
   importRecipients,
   listRecipients,
   pauseCampaignByRequest,
   processSendChunk,
+  resumeCampaign,
   sendCampaign,
   senderPorts,
   sendPorts,
   SmtpConnectionError,
+  updateMailbox,
   type SendChunk,
   type SenderPorts,
 } from "../../src/campaigns";
 import worker from "../../src/index";
 import { tokenCodec } from "../../src/shared/tokens";
-import { decodeQp, headerCount, headerOf, sinkCampaign, sinkMessagesFor, sinkRule, testDb, uniqueDomain } from "./campaign-fixtures";
+import {
+  decodeQp,
+  headerCount,
+  headerOf,
+  sinkCampaign,
+  sinkMailbox,
+  sinkMessagesFor,
+  sinkRule,
+  testDb,
+  uniqueDomain,
+} from "./campaign-fixtures";
 
 interface Status {
   state: string;
@@ -339,5 +352,39 @@ describe("send pipeline", () => {
     const final = await status(campaign.id);
     expect(final).toMatchObject({ state: "paused", queued: 1, failed: 0 });
     expect(final.pause_reason).toMatch(/after 6 deliveries/);
+  });
+
+  it("resumes a campaign paused by 535 once the password is fixed, and sends each recipient once", async () => {
+    const db = testDb();
+    const domain = uniqueDomain("resume");
+    const campaign = await sinkCampaign(db, {}, { smtp_password: "stale-password" });
+    await importRecipients(db, campaign.id, [`x@${domain}`, `y@${domain}`]);
+    const firstRun = await startCapturing(campaign.id);
+    await deliver(firstRun);
+    expect(await status(campaign.id)).toMatchObject({ state: "paused" });
+    await updateMailbox(db, env, { id: campaign.mailbox_id, smtp_password: sinkMailbox().smtp_password });
+    const secondRun: SendChunk[] = [];
+    const ports = { ...(await sendPorts(env, db)), enqueue: async (c: SendChunk[]) => void secondRun.push(...c) };
+    expect(await resumeCampaign(ports, campaign.id)).toMatchObject({ state: "sending", queued: 2 });
+    await deliver(firstRun, 2); // a stale chunk of the first run is dropped
+    expect(await sinkMessagesFor(domain)).toHaveLength(0);
+    await deliver(secondRun);
+    expect((await sinkMessagesFor(domain)).map((m) => m.rcptTo[0]).sort()).toEqual([`x@${domain}`, `y@${domain}`]);
+    expect(await status(campaign.id)).toMatchObject({ state: "done", sent: 2, pause_reason: null });
+  });
+
+  it("sends nothing more once a campaign is cancelled", async () => {
+    const db = testDb();
+    const domain = uniqueDomain("cancel");
+    const campaign = await sinkCampaign(db);
+    await importRecipients(db, campaign.id, [`z@${domain}`]);
+    const chunks = await startCapturing(campaign.id);
+    expect(await cancelCampaign(db, campaign.id)).toEqual({ campaign_id: campaign.id, state: "cancelled" });
+    const result = await deliver(chunks);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await sinkMessagesFor(domain)).toHaveLength(0);
+    const final = await status(campaign.id);
+    expect(final).toMatchObject({ state: "cancelled", sent: 0, queued: 1 });
+    expect(final.summary).toContain("Cancelled: 0 of 1 sent");
   });
 });
