@@ -387,4 +387,25 @@ describe("send pipeline", () => {
     expect(final).toMatchObject({ state: "cancelled", sent: 0, queued: 1 });
     expect(final.summary).toContain("Cancelled: 0 of 1 sent");
   });
+
+  it("holds the mailbox's daily cap across chunks and defers the rest to the next UTC day", async () => {
+    const db = testDb();
+    const domain = uniqueDomain("daily");
+    const campaign = await sinkCampaign(db, {}, { daily_cap: 2 });
+    await importRecipients(db, campaign.id, Array.from({ length: 3 }, (_, i) => `day${i}@${domain}`));
+    const [chunk] = await startCapturing(campaign.id);
+    const requeued: Array<{ chunk: SendChunk; delay: number }> = [];
+    const ports: SenderPorts = {
+      ...(await senderPorts(env, db)),
+      now: () => new Date("2030-01-01T23:00:00Z"),
+      requeue: async (c, delay) => void requeued.push({ chunk: c, delay }),
+    };
+    await processSendChunk(ports, chunk!);
+    expect(await sinkMessagesFor(domain)).toHaveLength(2);
+    expect(requeued).toEqual([{ chunk: expect.objectContaining({ recipient_ids: [expect.any(Number)] }), delay: 3600 }]);
+    const nextDay: SenderPorts = { ...ports, now: () => new Date("2030-01-02T00:00:01Z") };
+    await processSendChunk(nextDay, requeued[0]!.chunk);
+    expect(await sinkMessagesFor(domain)).toHaveLength(3);
+    expect(await status(campaign.id)).toMatchObject({ state: "done", sent: 3 });
+  });
 });
