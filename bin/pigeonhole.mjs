@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The `pigeonhole` command: runs src/cli/main.ts through tsx so the CLI shares the Worker's TypeScript sources.
-import { register } from "tsx/esm/api";
+// `npx pigeonhole …` from a checkout: runs the TypeScript CLI through tsx, no build step.
+import { tsImport } from "tsx/esm/api";
 
-register();
-const { main } = await import("../src/cli/main.ts");
+const { main } = await tsImport("../src/cli/main.ts", import.meta.url);
 process.exitCode = await main(process.argv.slice(2));

@@ -1,71 +1,38 @@
 /**
- * `pigeonhole` command entry. Commands live in one table keyed by their words ("campaign send"), so
- * other contexts add theirs (guard, sync…) by adding rows; dispatch picks the longest matching key.
- * Connection settings come from --url/--token or PIGEONHOLE_URL/PIGEONHOLE_TOKEN.
+ * The `pigeonhole` command. Table-driven: each context adds its commands to COMMANDS; `main` picks the longest
+ * matching command path, parses its options with node:util parseArgs, and maps failures to an exit code.
  */
-import { campaignSend, campaignStatus } from "./campaign";
+import { parseArgs } from "node:util";
 import { CliError, type CliCommand } from "./command";
+import { CAMPAIGN_COMMANDS } from "./campaign";
 
-export const COMMANDS: Readonly<Record<string, CliCommand>> = {
-  "campaign send": campaignSend,
-  "campaign status": campaignStatus,
-};
+export const COMMANDS: readonly CliCommand[] = [...CAMPAIGN_COMMANDS];
 
-export interface ParsedArgs {
-  positional: string[];
-  flags: Record<string, string | true>;
+function help(): string {
+  const lines = COMMANDS.map((c) => `  pigeonhole ${c.path.join(" ").padEnd(18)} ${c.summary}`);
+  return `Usage: pigeonhole <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun pigeonhole <command> --help for its options.\n`;
 }
 
-/** `--name value`, `--name=value` and bare `--flag`; a value never starts with "--". */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const positional: string[] = [];
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const next = argv[i + 1];
-    if (inline !== undefined) flags[name] = inline;
-    else if (next !== undefined && !next.startsWith("--") && !BOOLEAN_FLAGS.has(name)) {
-      flags[name] = next;
-      i++;
-    } else flags[name] = true;
+export async function main(argv: string[]): Promise<number> {
+  const command = [...COMMANDS]
+    .sort((a, b) => b.path.length - a.path.length)
+    .find((c) => c.path.every((word, i) => argv[i] === word));
+  if (!command) {
+    process.stdout.write(help());
+    return argv.length === 0 || argv[0] === "--help" || argv[0] === "help" ? 0 : 2;
   }
-  return { positional, flags };
-}
-
-const BOOLEAN_FLAGS = new Set(["watch", "dry-run", "help", "json"]);
-
-function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([key, cmd]) => `  pigeonhole ${key} ${cmd.usage}\n      ${cmd.summary}`);
-  return [
-    "Usage:",
-    ...lines,
-    "",
-    "Connection: --url <base> --token <bearer> (or PIGEONHOLE_URL / PIGEONHOLE_TOKEN).",
-  ].join("\n");
-}
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
-  const key = Object.keys(COMMANDS)
-    .filter((k) => k.split(" ").every((word, i) => args.positional[i] === word))
-    .sort((a, b) => b.length - a.length)[0];
-  if (!key || args.flags.help) {
-    (key ? process.stdout : process.stderr).write(`${usage()}\n`);
-    return key ? 0 : 64;
+  const rest = argv.slice(command.path.length);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
   }
-  const rest = { ...args, positional: args.positional.slice(key.split(" ").length) };
   try {
-    return await COMMANDS[key]!.run(rest);
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    return await command.run(values as Record<string, string | boolean | undefined>, positionals);
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`pigeonhole: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    const known = err instanceof CliError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`pigeonhole: ${known ? (err as Error).message : String(err)}\n`);
+    if (!known) process.stderr.write(`${command.usage}\n`);
+    return known ? 2 : 1;
   }
 }
