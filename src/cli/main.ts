@@ -4,10 +4,10 @@
  */
 import { parseArgs } from "node:util";
 import { CliError, type CliCommand } from "./command";
-import { campaignSend, campaignStatus } from "./campaign";
+import { CAMPAIGN_COMMANDS } from "./campaign";
 import { GUARD_COMMANDS } from "./guard";
 
-export const COMMANDS: readonly CliCommand[] = [...GUARD_COMMANDS, campaignSend, campaignStatus];
+export const COMMANDS: readonly CliCommand[] = [...GUARD_COMMANDS, ...CAMPAIGN_COMMANDS];
 
 function help(): string {
   const lines = COMMANDS.map((c) => `  pigeonhole ${c.path.join(" ").padEnd(18)} ${c.summary}`);
@@ -19,9 +19,8 @@ export async function main(argv: string[]): Promise<number> {
     .sort((a, b) => b.path.length - a.path.length)
     .find((c) => c.path.every((word, i) => argv[i] === word));
   if (!command) {
-    const asked = argv.length === 0 || argv[0] === "--help" || argv[0] === "help";
-    (asked ? process.stdout : process.stderr).write(help());
-    return asked ? 0 : 64;
+    process.stdout.write(help());
+    return argv.length === 0 || argv[0] === "--help" || argv[0] === "help" ? 0 : 2;
   }
   const rest = argv.slice(command.path.length);
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -32,13 +31,9 @@ export async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
     return await command.run(values as Record<string, string | boolean | undefined>, positionals);
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`pigeonhole: ${err.message}\n`);
-      return err.exitCode;
-    }
-    const usageError = (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
-    process.stderr.write(`pigeonhole: ${usageError ? (err as Error).message : String(err)}\n`);
-    if (usageError) process.stderr.write(`${command.usage}\n`);
-    return usageError ? 64 : 1;
+    const known = err instanceof CliError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`pigeonhole: ${known ? (err as Error).message : String(err)}\n`);
+    if (!known) process.stderr.write(`${command.usage}\n`);
+    return known ? 2 : 1;
   }
 }

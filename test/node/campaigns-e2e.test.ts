@@ -144,6 +144,10 @@ describe("campaign tools over MCP", () => {
 
     const campaign = await newCampaign();
     const other = await newCampaign();
+    // MC Pigeon's spellings keep working: read for get, new_name for clone.
+    expect(await callOk(client, "campaigns", { action: "read", payload: { id: campaign.id } })).toMatchObject({ id: campaign.id });
+    const copy = await callOk(client, "campaigns", { action: "clone", payload: { campaign_id: campaign.id, new_name: "Copy" } });
+    expect(copy).toMatchObject({ name: "Copy", state: "draft" });
     const switched = await callOk<{ mailbox_id: number }>(client, "campaign_mailbox", { campaign_id: campaign.id, mailbox_id: other.mailbox_id });
     expect(switched.mailbox_id).toBe(other.mailbox_id);
     const missing = await callError(client, "campaign_mailbox", { campaign_id: campaign.id, mailbox_id: 99_999_999 });

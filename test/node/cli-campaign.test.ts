@@ -65,18 +65,18 @@ describe("pigeonhole campaign", () => {
     expect(status.stdout).toContain("100% done");
   });
 
-  it("exits 64 with a hint when no server is configured, and on unknown commands", async () => {
+  it("exits 2 with a hint when no server is configured, and lists commands for an unknown one", async () => {
     const noUrl = await cli(["campaign", "status", "1"], { PIGEONHOLE_URL: "", PIGEONHOLE_TOKEN: "" });
-    expect(noUrl.code).toBe(64);
+    expect(noUrl.code).toBe(2);
     expect(noUrl.stderr).toContain("PIGEONHOLE_URL");
     const unknown = await cli(["campaign", "explode"]);
-    expect(unknown.code).toBe(64);
-    expect(unknown.stderr).toContain("pigeonhole campaign send");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain("pigeonhole campaign send");
   });
 
-  it("reports a tool error in words with exit code 1", async () => {
+  it("reports a tool error in words with exit code 2", async () => {
     const missing = await cli(["campaign", "status", "999999"]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/NOT_FOUND: Campaign 999999 not found/);
   });
 });

@@ -90,6 +90,12 @@ describe("mailboxes", () => {
     expect(err.type).toBe("FORBIDDEN");
   });
 
+  it("rejects line breaks in credentials (IMAP command injection) with INVALID_ARGUMENT", async () => {
+    const err = await errorOf(createMailbox(testDb(), env, sinkMailbox({ imap_password: 'x"\r\na2 DELETE INBOX' })));
+    expect(err).toMatchObject({ type: "INVALID_ARGUMENT", details: { field: "imap_password" } });
+    expect(err.message).not.toContain("DELETE");
+  });
+
   it("refuses to delete a mailbox a campaign uses with CONFLICT", async () => {
     const db = testDb();
     const campaign = await sinkCampaign(db);
