@@ -1,5 +1,6 @@
 /** Worker entry: wires fetch (Hono), queue consumers, the cron trigger and the Durable Object classes. */
 import { app } from "./app";
+import { consumeSendQueue } from "./campaigns";
 import { dispatchQueue, type QueueConsumer } from "./queues";
 import { consumeTrackingEvents } from "./tracking";
 
@@ -8,6 +9,7 @@ export { SidecarContainer } from "./sidecar/container";
 
 /** Consumers by queue name; each context registers its own as it lands. */
 const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
+  "send-queue": consumeSendQueue,
   "tracking-events": consumeTrackingEvents,
 };
 

@@ -18,10 +18,27 @@ const INSTRUCTIONS =
   "Pigeonhole: mail for coding agents and email campaigns. Start with ensure_project (absolute path of your " +
   "working directory), then register_agent; every tool returns typed errors whose message says how to fix the call.";
 
+interface ActionBranch {
+  properties: { action: { const: string }; payload?: Record<string, unknown> };
+}
+
 /** JSON Schema published for a tool, derived from its zod input (input side: defaults are optional). */
 export function publishedInputSchema(tool: ToolDefinition): Record<string, unknown> {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.input, { io: "input", unrepresentable: "any" });
-  return schema;
+  const branches = (schema.oneOf ?? schema.anyOf) as ActionBranch[] | undefined;
+  if (schema.type === "object" || !branches) return schema;
+  // Clients require a top-level object schema: an `{action, payload}` union is published as an
+  // `action` enum plus the per-action payload schemas, each titled with its action.
+  return {
+    type: "object",
+    properties: {
+      action: { type: "string", enum: branches.map((b) => b.properties.action.const) },
+      payload: {
+        anyOf: branches.map((b) => ({ title: `payload for action "${b.properties.action.const}"`, ...b.properties.payload })),
+      },
+    },
+    required: ["action"],
+  };
 }
 
 export function buildMcpServer(ctx: ToolContext): Server {
