@@ -1,23 +1,35 @@
 /**
  * Sidecar entrypoint: `tsx src/sidecar/main.ts` locally; the container image runs an esbuild bundle of
- * this file. Prints one JSON line with the bound port once listening (the test rig waits for it) and
- * closes on SIGTERM (containers get SIGTERM, then SIGKILL after a grace period).
+ * this file. The same file is the classify worker threads' entry (workerData.role = "classify").
+ * Prints one JSON line with the bound port once listening (the test rig waits for it) and closes on
+ * SIGTERM (containers get SIGTERM, then SIGKILL after a grace period).
  */
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { isMainThread, workerData } from "node:worker_threads";
+import { CLASSIFY_ROLE, createClassifyPool, serveClassifyRequests } from "./classify-pool";
 import { readConfig } from "./config";
 import { createSidecarServer } from "./server";
 
-const config = readConfig(process.env);
-const server = createSidecarServer(config);
+function start(): void {
+  const config = readConfig(process.env);
+  // One thread fewer than the cores: the main thread keeps the IMAP sockets busy meanwhile.
+  const pool = createClassifyPool(fileURLToPath(import.meta.url), config.classifyThreads ?? Math.max(1, availableParallelism() - 1));
+  const server = createSidecarServer({ ...config, classifier: (input) => pool.classify(input) });
 
-server.listen(config.port, config.host, () => {
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
-  console.log(JSON.stringify({ level: "info", msg: "sidecar listening", host: config.host, port }));
-});
-
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    console.log(JSON.stringify({ level: "info", msg: "sidecar listening", host: config.host, port }));
   });
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      server.close(() => void pool.close().then(() => process.exit(0)));
+      server.closeIdleConnections();
+    });
+  }
 }
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === CLASSIFY_ROLE) serveClassifyRequests();
+else start();

@@ -5,39 +5,16 @@
  * every stored UID is void (RFC 3501 §2.3.1.1): the folder is read again from UID 1 and the Worker
  * drops what it already recorded by each event's content key.
  */
-import { createHash } from "node:crypto";
 import type { ImapFlow } from "imapflow";
 import type { z } from "zod";
-import { classify } from "./classify";
 import { describeImapError, withImap, type ImapOptions } from "./imap";
 import type { Checkpoint, SyncEvent, SyncFolderResult, SyncResponse, syncRequest } from "./protocol";
+import { toEvent, type EventInput } from "./events";
 
 type SyncInput = z.output<typeof syncRequest>;
 
-/** `mid:<id>` from the message's own Message-ID, else a digest of its bytes. */
-export function contentKey(source: Buffer): string {
-  const end = source.indexOf("\r\n\r\n");
-  const head = source.subarray(0, end < 0 ? Math.min(source.length, 64 * 1024) : end).toString("utf8");
-  const mid = /^message-id:\s*<([^<>\s]+)>/im.exec(head);
-  return mid ? `mid:${mid[1]}` : `sha256:${createHash("sha256").update(source).digest("hex")}`;
-}
-
-async function toEvent(folder: string, uid: number, source: Buffer, date: Date | undefined): Promise<SyncEvent | undefined> {
-  const c = await classify(source);
-  if (c.kind === "other") return undefined;
-  return {
-    folder,
-    uid,
-    key: contentKey(source),
-    kind: c.kind,
-    ...(date ? { date: date.toISOString() } : {}),
-    ...(c.from ? { from: c.from } : {}),
-    ...(c.subject ? { subject: c.subject.slice(0, 300) } : {}),
-    recipients: c.recipients,
-    keys: { envids: c.keys.envids, tokens: c.keys.tokens, message_ids: c.keys.messageIds },
-    ...(c.feedbackType ? { feedback_type: c.feedbackType } : {}),
-  };
-}
+/** Where messages are classified: a worker-thread pool in the server, inline when none is given. */
+export type Classifier = (input: EventInput) => Promise<SyncEvent | undefined>;
 
 async function syncFolder(
   client: ImapFlow,
@@ -45,6 +22,7 @@ async function syncFolder(
   stored: Checkpoint | null,
   batch: number,
   events: SyncEvent[],
+  classifier: Classifier,
 ): Promise<SyncFolderResult> {
   const lock = await client.getMailboxLock(path, { readOnly: true });
   try {
@@ -60,13 +38,15 @@ async function syncFolder(
     let lastUid = from - 1;
     if (take.length > 0) {
       const range = `${take[0]}:${take[take.length - 1]}`;
+      // Classification runs beside the fetch (worker threads), so parsing never stalls the IMAP stream.
+      const pending: Promise<SyncEvent | undefined>[] = [];
       for await (const msg of client.fetch(range, { uid: true, source: true, internalDate: true }, { uid: true })) {
         if (!msg.source || msg.uid < from) continue;
-        const date = msg.internalDate instanceof Date ? msg.internalDate : undefined;
-        const event = await toEvent(path, msg.uid, msg.source, date);
-        if (event) events.push(event);
+        const date = msg.internalDate instanceof Date ? msg.internalDate.toISOString() : undefined;
+        pending.push(classifier({ folder: path, uid: msg.uid, source: msg.source, ...(date ? { date } : {}) }));
         lastUid = Math.max(lastUid, msg.uid);
       }
+      for (const event of await Promise.all(pending)) if (event) events.push(event);
     }
     return { path, checkpoint: { uidvalidity, last_uid: lastUid }, scanned: take.length, rescan, more: uids.length > take.length };
   } finally {
@@ -75,7 +55,7 @@ async function syncFolder(
 }
 
 /** Syncs every requested folder over one session; a failing folder is reported, the others still run. */
-export async function syncAccount(req: SyncInput, options: ImapOptions): Promise<SyncResponse> {
+export async function syncAccount(req: SyncInput, options: ImapOptions, classifier: Classifier = toEvent): Promise<SyncResponse> {
   return withImap(req.account, options, async (client) => {
     const events: SyncEvent[] = [];
     const folders: SyncFolderResult[] = [];
@@ -88,7 +68,7 @@ export async function syncAccount(req: SyncInput, options: ImapOptions): Promise
         continue;
       }
       try {
-        folders.push(await syncFolder(client, folder.path, folder.checkpoint, req.batch, events));
+        folders.push(await syncFolder(client, folder.path, folder.checkpoint, req.batch, events, classifier));
       } catch (err) {
         events.length = before;
         folders.push({ path: folder.path, scanned: 0, rescan: false, more: false, error: describeImapError(err).message });
