@@ -1,6 +1,7 @@
 /**
- * Worker threads that classify fetched messages while the main thread keeps reading the IMAP stream
- * (a 10k-message folder would otherwise spend as long parsing as fetching). The pool's threads run
+ * Worker threads that classify fetched messages while the main thread keeps reading the IMAP stream.
+ * Worth it on hosts with more than two cores (main.ts decides; on two the hand-off cost more than it
+ * saved in bench/imap-sync.ts). The pool's threads run
  * the sidecar's own entry file in "classify" mode, so the tsx process and the bundled image work alike.
  */
 import { Worker, parentPort } from "node:worker_threads";

@@ -18,8 +18,6 @@ export interface EventInput {
   folder: string;
   uid: number;
   source: Uint8Array;
-  /** INTERNALDATE, ISO-8601. */
-  date?: string;
 }
 
 /** Classifies one fetched message into the event the Worker records; `other` mail yields none. */
@@ -32,7 +30,6 @@ export async function toEvent(input: EventInput): Promise<SyncEvent | undefined>
     uid: input.uid,
     key: contentKey(source),
     kind: c.kind,
-    ...(input.date ? { date: input.date } : {}),
     ...(c.from ? { from: c.from } : {}),
     ...(c.subject ? { subject: c.subject.slice(0, 300) } : {}),
     recipients: c.recipients,

@@ -9,13 +9,17 @@ import { fileURLToPath } from "node:url";
 import { isMainThread, workerData } from "node:worker_threads";
 import { CLASSIFY_ROLE, createClassifyPool, serveClassifyRequests } from "./classify-pool";
 import { readConfig } from "./config";
+import type { EventInput } from "./events";
 import { createSidecarServer } from "./server";
 
 function start(): void {
   const config = readConfig(process.env);
-  // One thread fewer than the cores: the main thread keeps the IMAP sockets busy meanwhile.
-  const pool = createClassifyPool(fileURLToPath(import.meta.url), config.classifyThreads ?? Math.max(1, availableParallelism() - 1));
-  const server = createSidecarServer({ ...config, classifier: (input) => pool.classify(input) });
+  // Measured (bench/imap-sync.ts): on two cores or fewer the thread hand-off costs more than it saves,
+  // so classification stays on the main thread there; larger hosts keep one core for the IMAP stream.
+  const cores = availableParallelism();
+  const threads = config.classifyThreads ?? (cores > 2 ? cores - 1 : 0);
+  const pool = threads > 0 ? createClassifyPool(fileURLToPath(import.meta.url), threads) : undefined;
+  const server = createSidecarServer({ ...config, ...(pool ? { classifier: (input: EventInput) => pool.classify(input) } : {}) });
 
   server.listen(config.port, config.host, () => {
     const address = server.address();
@@ -25,7 +29,7 @@ function start(): void {
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
-      server.close(() => void pool.close().then(() => process.exit(0)));
+      server.close(() => void (pool?.close() ?? Promise.resolve()).then(() => process.exit(0)));
       server.closeIdleConnections();
     });
   }

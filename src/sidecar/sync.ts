@@ -31,24 +31,26 @@ async function syncFolder(
     const uidvalidity = String(mailbox.uidValidity);
     const rescan = stored !== null && stored.uidvalidity !== uidvalidity;
     const from = stored !== null && !rescan ? stored.last_uid + 1 : 1;
-    // `n:*` always matches the highest UID even when it is below n (RFC 3501 §6.4.8), hence the filter.
-    const found = mailbox.exists === 0 ? [] : ((await client.search({ uid: `${from}:*` }, { uid: true })) || []);
-    const uids = found.filter((u) => u >= from).sort((a, b) => a - b);
-    const take = uids.slice(0, batch);
+    // A UID window instead of a SEARCH round trip: at most `batch` messages, fewer where UIDs have gaps.
+    // (`n:*` would also match the highest UID when it is below n, RFC 3501 §6.4.8, so no `*` here.)
+    const uidNext = Number(mailbox.uidNext ?? 0);
+    const last = Math.min(from + batch - 1, Math.max(from, uidNext - 1));
+    const more = uidNext - 1 > last;
     let lastUid = from - 1;
-    if (take.length > 0) {
-      const range = `${take[0]}:${take[take.length - 1]}`;
-      // Classification runs beside the fetch (worker threads), so parsing never stalls the IMAP stream.
+    let scanned = 0;
+    if (mailbox.exists > 0 && uidNext > from) {
       const pending: Promise<SyncEvent | undefined>[] = [];
-      for await (const msg of client.fetch(range, { uid: true, source: true, internalDate: true }, { uid: true })) {
-        if (!msg.source || msg.uid < from) continue;
-        const date = msg.internalDate instanceof Date ? msg.internalDate.toISOString() : undefined;
-        pending.push(classifier({ folder: path, uid: msg.uid, source: msg.source, ...(date ? { date } : {}) }));
+      for await (const msg of client.fetch(`${from}:${last}`, { uid: true, source: true }, { uid: true })) {
+        if (!msg.source || msg.uid < from || msg.uid > last) continue;
+        pending.push(classifier({ folder: path, uid: msg.uid, source: msg.source }));
         lastUid = Math.max(lastUid, msg.uid);
+        scanned += 1;
       }
       for (const event of await Promise.all(pending)) if (event) events.push(event);
+      // The window is read even where it held no message, so the checkpoint moves past the gap.
+      lastUid = Math.max(lastUid, last);
     }
-    return { path, checkpoint: { uidvalidity, last_uid: lastUid }, scanned: take.length, rescan, more: uids.length > take.length };
+    return { path, checkpoint: { uidvalidity, last_uid: lastUid }, scanned, rescan, more };
   } finally {
     lock.release();
   }
