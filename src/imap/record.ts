@@ -99,7 +99,6 @@ export async function recordEvent(ctx: RecordContext, event: SyncEvent, tally: S
   const detail = JSON.stringify({
     from: event.from,
     subject: event.subject,
-    date: event.date,
     feedback_type: event.feedback_type,
     recipients: event.recipients,
   });

@@ -5,6 +5,8 @@
  * - SIDECAR_LISTEN_ALL=true binds 0.0.0.0: only inside the container, whose port is reachable solely
  *   through its Durable Object. Everywhere else the sidecar listens on 127.0.0.1.
  * - SIDECAR_ALLOW_PRIVATE_HOSTS=true lets IMAP hosts resolve to loopback/private addresses (dev, tests).
+ * - SIDECAR_CLASSIFY_THREADS: worker threads classifying synced mail (0 = on the main thread; default
+ *   0 on hosts with ≤ 2 cores, else cores − 1).
  */
 export const DEFAULT_PORT = 8788;
 
@@ -13,6 +15,7 @@ export interface SidecarConfig {
   host: string;
   sharedSecret: string;
   allowPrivateHosts: boolean;
+  classifyThreads?: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): SidecarConfig {
@@ -20,7 +23,12 @@ export function readConfig(env: NodeJS.ProcessEnv): SidecarConfig {
   if (sharedSecret.length < 16) throw new Error("SIDECAR_SHARED_SECRET must be set to at least 16 characters");
   const port = env.SIDECAR_PORT === undefined || env.SIDECAR_PORT === "" ? DEFAULT_PORT : Number(env.SIDECAR_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error("SIDECAR_PORT must be a port number");
+  const threads = env.SIDECAR_CLASSIFY_THREADS ? Number(env.SIDECAR_CLASSIFY_THREADS) : undefined;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0 || threads > 64)) {
+    throw new Error("SIDECAR_CLASSIFY_THREADS must be an integer from 0 to 64");
+  }
   return {
+    ...(threads !== undefined ? { classifyThreads: threads } : {}),
     port,
     host: env.SIDECAR_LISTEN_ALL === "true" ? "0.0.0.0" : "127.0.0.1",
     sharedSecret,

@@ -91,7 +91,6 @@ export interface SyncEvent {
   /** Stable across UIDVALIDITY changes: `mid:<Message-ID>` or `sha256:<hex of the bytes>`. */
   key: string;
   kind: "bounce" | "complaint" | "auto_reply" | "reply";
-  date?: string;
   from?: string;
   subject?: string;
   recipients: SyncRecipient[];

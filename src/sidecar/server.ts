@@ -11,7 +11,7 @@ import { AppError, httpStatusOf, type WireError } from "../shared/errors";
 import { appendToFolder } from "./append";
 import type { ImapOptions } from "./imap";
 import { SECRET_HEADER, appendRequest, syncRequest, verifyRequest } from "./protocol";
-import { syncAccount } from "./sync";
+import { syncAccount, type Classifier } from "./sync";
 import { verifyAccount } from "./verify";
 
 /** Largest accepted body: an append batch of sent messages with attachments. */
@@ -19,11 +19,13 @@ const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 export interface SidecarOptions extends ImapOptions {
   sharedSecret: string;
+  /** Classifies synced messages off the main thread; inline when absent. */
+  classifier?: Classifier;
 }
 
-type Handler = (body: unknown, options: ImapOptions) => Promise<unknown>;
+type Handler = (body: unknown, options: SidecarOptions) => Promise<unknown>;
 
-function route<S extends z.ZodType>(schema: S, run: (input: z.output<S>, options: ImapOptions) => Promise<unknown>): Handler {
+function route<S extends z.ZodType>(schema: S, run: (input: z.output<S>, options: SidecarOptions) => Promise<unknown>): Handler {
   return async (body, options) => {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
@@ -37,7 +39,7 @@ function route<S extends z.ZodType>(schema: S, run: (input: z.output<S>, options
 const ROUTES: Record<string, Handler> = {
   "/verify": route(verifyRequest, verifyAccount),
   "/append": route(appendRequest, appendToFolder),
-  "/sync": route(syncRequest, syncAccount),
+  "/sync": route(syncRequest, (input, options) => syncAccount(input, options, options.classifier)),
 };
 
 function digest(value: string): Buffer {
@@ -95,7 +97,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Sideca
   if (!handler) throw new AppError("NOT_FOUND", `No route ${path}; use /verify, /append or /sync.`);
   if (req.method !== "POST") throw new AppError("METHOD_NOT_ALLOWED", `${path} accepts POST only.`);
   const body = await readJson(req);
-  send(res, 200, await handler(body, { allowPrivateHosts: options.allowPrivateHosts }));
+  send(res, 200, await handler(body, options));
 }
 
 /** Builds the server; the caller listens. */

@@ -5,39 +5,16 @@
  * every stored UID is void (RFC 3501 §2.3.1.1): the folder is read again from UID 1 and the Worker
  * drops what it already recorded by each event's content key.
  */
-import { createHash } from "node:crypto";
 import type { ImapFlow } from "imapflow";
 import type { z } from "zod";
-import { classify } from "./classify";
 import { describeImapError, withImap, type ImapOptions } from "./imap";
 import type { Checkpoint, SyncEvent, SyncFolderResult, SyncResponse, syncRequest } from "./protocol";
+import { toEvent, type EventInput } from "./events";
 
 type SyncInput = z.output<typeof syncRequest>;
 
-/** `mid:<id>` from the message's own Message-ID, else a digest of its bytes. */
-export function contentKey(source: Buffer): string {
-  const end = source.indexOf("\r\n\r\n");
-  const head = source.subarray(0, end < 0 ? Math.min(source.length, 64 * 1024) : end).toString("utf8");
-  const mid = /^message-id:\s*<([^<>\s]+)>/im.exec(head);
-  return mid ? `mid:${mid[1]}` : `sha256:${createHash("sha256").update(source).digest("hex")}`;
-}
-
-async function toEvent(folder: string, uid: number, source: Buffer, date: Date | undefined): Promise<SyncEvent | undefined> {
-  const c = await classify(source);
-  if (c.kind === "other") return undefined;
-  return {
-    folder,
-    uid,
-    key: contentKey(source),
-    kind: c.kind,
-    ...(date ? { date: date.toISOString() } : {}),
-    ...(c.from ? { from: c.from } : {}),
-    ...(c.subject ? { subject: c.subject.slice(0, 300) } : {}),
-    recipients: c.recipients,
-    keys: { envids: c.keys.envids, tokens: c.keys.tokens, message_ids: c.keys.messageIds },
-    ...(c.feedbackType ? { feedback_type: c.feedbackType } : {}),
-  };
-}
+/** Where messages are classified: a worker-thread pool in the server, inline when none is given. */
+export type Classifier = (input: EventInput) => Promise<SyncEvent | undefined>;
 
 async function syncFolder(
   client: ImapFlow,
@@ -45,6 +22,7 @@ async function syncFolder(
   stored: Checkpoint | null,
   batch: number,
   events: SyncEvent[],
+  classifier: Classifier,
 ): Promise<SyncFolderResult> {
   const lock = await client.getMailboxLock(path, { readOnly: true });
   try {
@@ -53,29 +31,33 @@ async function syncFolder(
     const uidvalidity = String(mailbox.uidValidity);
     const rescan = stored !== null && stored.uidvalidity !== uidvalidity;
     const from = stored !== null && !rescan ? stored.last_uid + 1 : 1;
-    // `n:*` always matches the highest UID even when it is below n (RFC 3501 §6.4.8), hence the filter.
-    const found = mailbox.exists === 0 ? [] : ((await client.search({ uid: `${from}:*` }, { uid: true })) || []);
-    const uids = found.filter((u) => u >= from).sort((a, b) => a - b);
-    const take = uids.slice(0, batch);
+    // A UID window instead of a SEARCH round trip: at most `batch` messages, fewer where UIDs have gaps.
+    // (`n:*` would also match the highest UID when it is below n, RFC 3501 §6.4.8, so no `*` here.)
+    const uidNext = Number(mailbox.uidNext ?? 0);
+    const last = Math.min(from + batch - 1, Math.max(from, uidNext - 1));
+    const more = uidNext - 1 > last;
     let lastUid = from - 1;
-    if (take.length > 0) {
-      const range = `${take[0]}:${take[take.length - 1]}`;
-      for await (const msg of client.fetch(range, { uid: true, source: true, internalDate: true }, { uid: true })) {
-        if (!msg.source || msg.uid < from) continue;
-        const date = msg.internalDate instanceof Date ? msg.internalDate : undefined;
-        const event = await toEvent(path, msg.uid, msg.source, date);
-        if (event) events.push(event);
+    let scanned = 0;
+    if (mailbox.exists > 0 && uidNext > from) {
+      const pending: Promise<SyncEvent | undefined>[] = [];
+      for await (const msg of client.fetch(`${from}:${last}`, { uid: true, source: true }, { uid: true })) {
+        if (!msg.source || msg.uid < from || msg.uid > last) continue;
+        pending.push(classifier({ folder: path, uid: msg.uid, source: msg.source }));
         lastUid = Math.max(lastUid, msg.uid);
+        scanned += 1;
       }
+      for (const event of await Promise.all(pending)) if (event) events.push(event);
+      // The window is read even where it held no message, so the checkpoint moves past the gap.
+      lastUid = Math.max(lastUid, last);
     }
-    return { path, checkpoint: { uidvalidity, last_uid: lastUid }, scanned: take.length, rescan, more: uids.length > take.length };
+    return { path, checkpoint: { uidvalidity, last_uid: lastUid }, scanned, rescan, more };
   } finally {
     lock.release();
   }
 }
 
 /** Syncs every requested folder over one session; a failing folder is reported, the others still run. */
-export async function syncAccount(req: SyncInput, options: ImapOptions): Promise<SyncResponse> {
+export async function syncAccount(req: SyncInput, options: ImapOptions, classifier: Classifier = toEvent): Promise<SyncResponse> {
   return withImap(req.account, options, async (client) => {
     const events: SyncEvent[] = [];
     const folders: SyncFolderResult[] = [];
@@ -88,7 +70,7 @@ export async function syncAccount(req: SyncInput, options: ImapOptions): Promise
         continue;
       }
       try {
-        folders.push(await syncFolder(client, folder.path, folder.checkpoint, req.batch, events));
+        folders.push(await syncFolder(client, folder.path, folder.checkpoint, req.batch, events, classifier));
       } catch (err) {
         events.length = before;
         folders.push({ path: folder.path, scanned: 0, rescan: false, more: false, error: describeImapError(err).message });

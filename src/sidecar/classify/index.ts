@@ -42,10 +42,18 @@ function scanBody(body: string): { messageIds: string[]; tokens: string[] } {
   return { messageIds, tokens };
 }
 
+/** The top header block, decoded without decoding the (possibly large) body. */
+function headOf(raw: Buffer | string): string {
+  if (typeof raw === "string") return splitHeaderBody(raw).head;
+  const crlf = raw.indexOf("\r\n\r\n");
+  const lf = crlf < 0 ? raw.indexOf("\n\n") : -1;
+  const end = crlf >= 0 ? crlf : lf >= 0 ? lf : raw.length;
+  return raw.subarray(0, end).toString("utf8");
+}
+
 /** Classifies raw RFC 5322 bytes. Never throws on malformed input: the worst case is `other`. */
 export async function classify(raw: Buffer | string): Promise<Classification> {
-  const text = typeof raw === "string" ? raw : raw.toString("utf8");
-  const headers = parseHeaderBlock(splitHeaderBody(text).head);
+  const headers = parseHeaderBlock(headOf(raw));
   const from = addressIn(headerValue(headers, "from"));
   const rawSubject = headerValue(headers, "subject");
   const subject = rawSubject === undefined ? undefined : decodeWords(rawSubject);
@@ -58,13 +66,14 @@ export async function classify(raw: Buffer | string): Promise<Classification> {
   // Only reports and possible legacy bounces need their MIME tree; auto-replies, replies and ordinary
   // mail are decided from the header block, which keeps a large folder sync close to the raw fetch.
   const contentType = parseContentType(headerValue(headers, "content-type"));
-  const root: MimePart =
-    contentType.type === "multipart/report" || mayBeLegacyBounce(top)
-      ? parseMime(text)
-      : { headers, contentType: contentType.type, params: contentType.params, body: "", children: [] };
+  const needsTree = contentType.type === "multipart/report" || mayBeLegacyBounce(top);
+  const text = needsTree ? (typeof raw === "string" ? raw : raw.toString("utf8")) : "";
+  const root: MimePart = needsTree
+    ? parseMime(text)
+    : { headers, contentType: contentType.type, params: contentType.params, body: "", children: [] };
   const base = { ...(from ? { from } : {}), ...(subject ? { subject } : {}) };
   // Everything below the top-level header block: the report's own Message-ID is never a match key.
-  const body = text.slice(Math.max(0, text.search(/\r?\n\r?\n/)));
+  const body = needsTree ? splitHeaderBody(text).body : "";
   const reportType = root.contentType === "multipart/report" ? root.params["report-type"]?.toLowerCase() : undefined;
 
   const feedback = feedbackReportPart(root);
