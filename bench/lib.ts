@@ -8,8 +8,6 @@ export interface BenchContext {
   url: string;
   token: string;
   client: Client;
-  /** The local state directory of the bench's own `wrangler dev` (absent with BENCH_URL): bulk loaders write here. */
-  persistDir?: string;
 }
 
 export interface BenchCase {
@@ -19,6 +17,11 @@ export interface BenchCase {
   /** Prepares data once; returns the operation to time (`worker` is 0…concurrency-1 in throughput mode). */
   setup(ctx: BenchContext): Promise<(worker: number) => Promise<unknown>>;
   iterations?: number;
+  /**
+   * Bulk-loads data into the local D1 file before the bench's own `wrangler dev` starts (a running
+   * workerd must not share its SQLite file with another writer). Not available with BENCH_URL.
+   */
+  prepareStorage?(persistDir: string): void | Promise<void>;
   /** Throughput mode: run `iterations` operations from this many concurrent workers and report ops/s. */
   concurrency?: number;
 }

@@ -11,19 +11,26 @@ import { formatRow, HEADER, measure, measureThroughput } from "./lib";
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 
 async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const cases = only.length > 0 ? CASES.filter((c) => only.some((o) => c.name.includes(o))) : CASES;
   let worker: RunningWorker | undefined;
-  const url = process.env.BENCH_URL ?? (worker = await startWorker()).url;
+  if (process.env.BENCH_URL === undefined) {
+    worker = await startWorker({}, {
+      beforeStart: async (persistDir) => {
+        for (const benchCase of cases) await benchCase.prepareStorage?.(persistDir);
+      },
+    });
+  }
+  const url = process.env.BENCH_URL ?? worker!.url;
   const token = process.env.BENCH_TOKEN ?? worker!.token;
   const client = await connectMcp(url, token);
   try {
-    const only = process.argv.slice(2);
-    const cases = only.length > 0 ? CASES.filter((c) => only.some((o) => c.name.includes(o))) : CASES;
     const baseline = await measure(() => client.callTool({ name: "health_check", arguments: {} }), ITERATIONS);
     console.log(`Pigeonhole bench against ${url} (${ITERATIONS} iterations per case, sequential)`);
     console.log(HEADER);
     console.log(formatRow("health_check (baseline)", baseline, baseline));
     for (const benchCase of cases) {
-      const op = await benchCase.setup({ url, token, client, ...(worker ? { persistDir: worker.persistDir } : {}) });
+      const op = await benchCase.setup({ url, token, client });
       if (benchCase.concurrency !== undefined) {
         const run = await measureThroughput(op, benchCase.iterations ?? ITERATIONS, benchCase.concurrency);
         console.log(formatRow(benchCase.name, run, baseline, benchCase.target));

@@ -1,7 +1,7 @@
 /**
  * Bulk loader for the mail benchmarks: writes a large corpus straight into the bench worker's local D1
- * file (SQLite in WAL mode, so the running worker sees it) in one transaction: 100k MCP calls would take
- * longer than the benchmark itself. FTS5 rows come from the migration's triggers, as in production.
+ * file, after migrations and before `wrangler dev` starts, in one transaction (100k MCP calls would take
+ * longer than the benchmark itself). FTS5 rows come from the migration's triggers, as in production.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";

@@ -4,7 +4,7 @@
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { BenchCase, BenchContext } from "../lib";
+import type { BenchCase } from "../lib";
 import { seedMailCorpus, type SeededCorpus } from "../seed-mail";
 
 const BODY_512 = "x".repeat(512);
@@ -66,17 +66,21 @@ export const sendThroughputCase: BenchCase = {
 
 let corpus: SeededCorpus | undefined;
 
-function seeded(ctx: BenchContext): SeededCorpus {
-  if (!ctx.persistDir) throw new Error("the corpus cases bulk-load the bench's own wrangler dev; unset BENCH_URL");
-  corpus ??= seedMailCorpus(ctx.persistDir, CORPUS_MESSAGES, INBOX_MESSAGES);
+function prepareCorpus(persistDir: string): void {
+  corpus ??= seedMailCorpus(persistDir, CORPUS_MESSAGES, INBOX_MESSAGES);
+}
+
+function seeded(): SeededCorpus {
+  if (!corpus) throw new Error("the corpus cases bulk-load the bench's own wrangler dev before it starts; unset BENCH_URL");
   return corpus;
 }
 
 export const fetchInboxCase: BenchCase = {
   name: "fetch_inbox (100 of 10k)",
   target: "p50 <= 3x health_check",
+  prepareStorage: prepareCorpus,
   async setup(ctx) {
-    const { project: slug, inbox } = seeded(ctx);
+    const { project: slug, inbox } = seeded();
     const args = { project_key: slug, agent_name: inbox.name, registration_token: inbox.token, limit: 100 };
     const first = await call(ctx.client, "fetch_inbox", args);
     if ((first.messages as unknown[]).length !== 100) throw new Error("seeded inbox is not readable");
@@ -90,8 +94,9 @@ const QUERIES = ["rollback", "\"cache queue\"", "incident AND hotfix", "migrat*"
 export const searchCase: BenchCase = {
   name: `search_messages (${CORPUS_MESSAGES / 1000}k msgs)`,
   target: "p95 <= 2x health_check",
+  prepareStorage: prepareCorpus,
   async setup(ctx) {
-    const { project: slug, reader } = seeded(ctx);
+    const { project: slug, reader } = seeded();
     let i = 0;
     return () =>
       call(ctx.client, "search_messages", { project_key: slug, agent_name: reader.name, registration_token: reader.token, query: QUERIES[i++ % QUERIES.length], limit: 20 });
