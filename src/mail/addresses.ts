@@ -114,10 +114,11 @@ export async function resolveRecipients(
 function unknownRecipientsError(unknown: readonly ParsedAddress[], home: Project): AppError {
   const names = [...new Set(unknown.map((a) => a.raw.slice(0, 200)))].slice(0, 50);
   const mistakes = unknown.map((a) => nameMistake(a.project === null ? a.name : a.raw));
-  if (mistakes.includes("broadcast")) {
+  const broadcastWord = unknown.find((_, i) => mistakes[i] === "broadcast");
+  if (broadcastWord) {
     return new AppError(
       "BROADCAST_ATTEMPT",
-      `"${names.find((n, i) => mistakes[i] === "broadcast") ?? names[0]}" is not an agent. To write to every agent, pass broadcast: true with an empty to list.`,
+      `"${broadcastWord.raw.slice(0, 64)}" is not an agent. To write to every agent, pass broadcast: true with an empty to list.`,
       { unknown: names },
     );
   }
