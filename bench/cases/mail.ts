@@ -50,6 +50,17 @@ export const sendMessageCase: BenchCase = {
 
 const SENDERS = 30;
 
+/** The same load shape on health_check: the ceiling of this machine + MCP round trip, for context. */
+export const healthThroughputCase: BenchCase = {
+  name: "health_check x30 callers",
+  target: "context for the next row",
+  concurrency: SENDERS,
+  iterations: 3000,
+  async setup({ client }) {
+    return () => call(client, "health_check", {});
+  },
+};
+
 export const sendThroughputCase: BenchCase = {
   name: "send_message x30 agents",
   target: ">= 200 sends/s, 0 errors",

@@ -59,14 +59,13 @@ export async function evaluateContacts(
   preloaded?: ReadonlyMap<number, ContactFlags>,
 ): Promise<ContactVerdict> {
   const verdict: ContactVerdict = { blocked: [], required: [] };
+  // `open` recipients are checked too: a denial of this sender overrides even `open`.
   const others = recipients.filter((r) => r.id !== sender.id);
   if (others.length === 0) return verdict;
-  // `open` recipients still need the query: a denial of this sender overrides even `open`.
-  const undecided = others;
-  const flags = preloaded ?? (await loadFlags(db, sender, undecided, threadId));
-  const local = undecided.filter((r) => r.projectId === sender.projectId).map((r) => r.id);
+  const flags = preloaded ?? (await loadFlags(db, sender, others, threadId));
+  const local = others.filter((r) => r.projectId === sender.projectId).map((r) => r.id);
   const claimOverlap = local.length > 0 ? await signals.overlappingClaimHolders(sender.projectId, sender.id, local) : new Set<number>();
-  for (const r of undecided) {
+  for (const r of others) {
     const f = flags.get(r.id);
     const policy = normalizePolicy(r.policy);
     if (policy === "block_all" || f?.denied) {
