@@ -21,6 +21,8 @@ export interface ResolvedRecipient {
   retiredAt: string | null;
   lastActiveTs: string;
   kind: RecipientKind;
+  /** Has an open new-mail stream (mail_listeners): only then is a push notice worth sending. */
+  listening: boolean;
 }
 
 interface ParsedAddress {
@@ -41,6 +43,7 @@ export function parseAddress(raw: string, kind: RecipientKind): ParsedAddress {
 }
 
 interface AgentHit extends Partial<ContactFlags> {
+  listening: number;
   id: number;
   name: string;
   name_key: string;
@@ -79,7 +82,7 @@ export async function resolveRecipients(
       SELECT DISTINCT a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, a.project_id, p.slug, p.human_key
       FROM w JOIN projects p ON p.slug = w.slug JOIN agents a ON a.project_id = p.id AND a.name_key = w.name_key
     )
-    SELECT c.* ${flagColumns} FROM c`);
+    SELECT c.*, EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = c.id) AS listening ${flagColumns} FROM c`);
   const byAddress = new Map(hits.map((h) => [`${h.slug}\u0000${h.name_key}`, h]));
   const unknown: ParsedAddress[] = [];
   const resolved: ResolvedRecipient[] = [];
@@ -99,6 +102,7 @@ export async function resolveRecipients(
       retiredAt: hit.retired_at,
       lastActiveTs: hit.last_active_ts,
       kind: address.kind,
+      listening: Boolean(hit.listening),
     });
   });
   if (unknown.length > 0) throw unknownRecipientsError(unknown, home);

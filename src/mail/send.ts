@@ -237,11 +237,11 @@ export async function deliver(
   });
   if (deps.notifier) {
     await Promise.all(
-      deliveries.map(({ payload }, i) =>
-        deps.notifier!
-          .notify({ projectId: plans[i]![0], agentIds: plans[i]![1].map((r) => r.id), messageId: payload.id, createdTs })
-          .catch(() => undefined),
-      ),
+      deliveries.map(({ payload }, i) => {
+        const listeners = plans[i]![1].filter((r) => r.listening).map((r) => r.id);
+        if (listeners.length === 0) return undefined;
+        return deps.notifier!.notify({ projectId: plans[i]![0], agentIds: listeners, messageId: payload.id, createdTs }).catch(() => undefined);
+      }),
     );
   }
   return warnings.length > 0 ? { count: deliveries.length, deliveries, warnings } : { count: deliveries.length, deliveries };
