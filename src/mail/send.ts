@@ -97,11 +97,16 @@ export async function sendMessage(db: Db, acting: ActingAgent, input: SendInput,
       field: "broadcast",
     });
   }
-  const explicit = await resolveRecipients(db, acting.project, { to: input.to, cc: input.cc ?? [], bcc: input.bcc ?? [] });
-  rejectRetired(explicit);
   const sender = { id: acting.agent.id, projectId: acting.project.id };
+  const { recipients: explicit, flags } = await resolveRecipients(
+    db,
+    acting.project,
+    { to: input.to, cc: input.cc ?? [], bcc: input.bcc ?? [] },
+    { sender, threadId },
+  );
+  rejectRetired(explicit);
   const signals = deps.signals ?? NO_CONTACT_SIGNALS;
-  const verdict = await evaluateContacts(db, sender, explicit.map(asPolicyRecipient), threadId, signals);
+  const verdict = await evaluateContacts(db, sender, explicit.map(asPolicyRecipient), threadId, signals, flags);
   if (verdict.blocked.length > 0) {
     throw new AppError("CONTACT_BLOCKED", `${names(verdict.blocked)} ${verdict.blocked.length === 1 ? "is" : "are"} not accepting messages from you. Nothing was sent.`, {
       recipients_blocked: verdict.blocked.map((r) => r.name),
@@ -232,11 +237,11 @@ export async function deliver(
   });
   if (deps.notifier) {
     await Promise.all(
-      deliveries.map(({ payload }, i) =>
-        deps.notifier!
-          .notify({ projectId: plans[i]![0], agentIds: plans[i]![1].map((r) => r.id), messageId: payload.id, createdTs })
-          .catch(() => undefined),
-      ),
+      deliveries.map(({ payload }, i) => {
+        const listeners = plans[i]![1].filter((r) => r.listening).map((r) => r.id);
+        if (listeners.length === 0) return undefined;
+        return deps.notifier!.notify({ projectId: plans[i]![0], agentIds: listeners, messageId: payload.id, createdTs }).catch(() => undefined);
+      }),
     );
   }
   return warnings.length > 0 ? { count: deliveries.length, deliveries, warnings } : { count: deliveries.length, deliveries };
