@@ -17,6 +17,8 @@ export interface BenchCase {
   /** Prepares data once; returns the operation to time. */
   setup(ctx: BenchContext): Promise<() => Promise<unknown>>;
   iterations?: number;
+  /** Untimed runs before measuring (default 20); expensive cases lower it. */
+  warmup?: number;
 }
 
 export interface Stats {

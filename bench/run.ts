@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     console.log(formatRow("health_check (baseline)", baseline, baseline));
     for (const benchCase of cases) {
       const op = await benchCase.setup({ url, token, client });
-      const stats = await measure(op, benchCase.iterations ?? ITERATIONS);
+      const stats = await measure(op, benchCase.iterations ?? ITERATIONS, benchCase.warmup);
       console.log(formatRow(benchCase.name, stats, baseline, benchCase.target));
     }
   } finally {
