@@ -211,3 +211,17 @@ export async function readAttachmentBlob(env: Env, name: string): Promise<{ medi
     base64: toBase64(new Uint8Array(await object.arrayBuffer())),
   };
 }
+
+/**
+ * Everything send_message needs in one call, before its D1 write: stores `attachments` and converts data-URI
+ * images embedded in the body. The descriptors go into messages.attachments (JSON) and the payload. Validation
+ * failures (size, count, bad base64) throw before anything is sent.
+ */
+export async function prepareMessageAttachments(
+  env: Env,
+  input: { body_md: string; attachments?: AttachmentInput[] | undefined } & AttachmentOptions,
+): Promise<{ body_md: string; attachments: AttachmentDescriptor[] }> {
+  const files = await storeAttachments(env, input.attachments ?? [], input);
+  const inline = await convertInlineImages(env, input.body_md, input);
+  return { body_md: inline.body_md, attachments: [...files, ...inline.attachments] };
+}
