@@ -8,17 +8,21 @@ export interface BenchContext {
   url: string;
   token: string;
   client: Client;
+  /** The local state directory of the bench's own `wrangler dev` (absent with BENCH_URL): bulk loaders write here. */
+  persistDir?: string;
 }
 
 export interface BenchCase {
   name: string;
   /** What the issue asks of this case, printed beside the measured ratio. */
   target?: string;
-  /** Prepares data once; returns the operation to time. */
-  setup(ctx: BenchContext): Promise<() => Promise<unknown>>;
+  /** Prepares data once; returns the operation to time (`worker` is 0…concurrency-1 in throughput mode). */
+  setup(ctx: BenchContext): Promise<(worker: number) => Promise<unknown>>;
   iterations?: number;
   /** Untimed runs before measuring (default 20); expensive cases lower it. */
   warmup?: number;
+  /** Throughput mode: run `iterations` operations from this many concurrent workers and report ops/s. */
+  concurrency?: number;
 }
 
 export interface Stats {
@@ -51,6 +55,36 @@ export async function measure(op: () => Promise<unknown>, iterations: number, wa
     samples.push(performance.now() - start);
   }
   return summarize(samples);
+}
+
+export interface Throughput extends Stats {
+  opsPerSecond: number;
+  errors: number;
+  wallMs: number;
+}
+
+/** Runs `total` operations spread over `concurrency` workers; an operation that throws counts as an error. */
+export async function measureThroughput(op: (worker: number) => Promise<unknown>, total: number, concurrency: number): Promise<Throughput> {
+  const samples: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (next < total) {
+        next += 1;
+        const start = performance.now();
+        try {
+          await op(worker);
+        } catch {
+          errors += 1;
+        }
+        samples.push(performance.now() - start);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  return { ...summarize(samples), opsPerSecond: (samples.length * 1000) / wallMs, errors, wallMs };
 }
 
 export function formatRow(name: string, stats: Stats, baseline: Stats, target = ""): string {

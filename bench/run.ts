@@ -6,7 +6,7 @@
 import { connectMcp } from "../test/support/mcp";
 import { startWorker, type RunningWorker } from "../test/support/worker";
 import { CASES } from "./cases";
-import { formatRow, HEADER, measure } from "./lib";
+import { formatRow, HEADER, measure, measureThroughput } from "./lib";
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 200);
 
@@ -23,8 +23,17 @@ async function main(): Promise<void> {
     console.log(HEADER);
     console.log(formatRow("health_check (baseline)", baseline, baseline));
     for (const benchCase of cases) {
-      const op = await benchCase.setup({ url, token, client });
-      const stats = await measure(op, benchCase.iterations ?? ITERATIONS, benchCase.warmup);
+      const op = await benchCase.setup({ url, token, client, ...(worker ? { persistDir: worker.persistDir } : {}) });
+      if (benchCase.concurrency !== undefined) {
+        const run = await measureThroughput(op, benchCase.iterations ?? ITERATIONS, benchCase.concurrency);
+        console.log(formatRow(benchCase.name, run, baseline, benchCase.target));
+        console.log(
+          `${"".padEnd(28)} ${run.opsPerSecond.toFixed(1)} ops/s with ${benchCase.concurrency} concurrent callers, ` +
+            `${run.errors} errors, ${(run.wallMs / 1000).toFixed(1)} s wall`,
+        );
+        continue;
+      }
+      const stats = await measure(() => op(0), benchCase.iterations ?? ITERATIONS, benchCase.warmup);
       console.log(formatRow(benchCase.name, stats, baseline, benchCase.target));
     }
   } finally {

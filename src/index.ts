@@ -3,6 +3,7 @@ import { app } from "./app";
 import { dispatchQueue, type QueueConsumer } from "./queues";
 
 export { ProjectCoordinator } from "./coordinator";
+export { MailEvents } from "./notifications";
 export { SidecarContainer } from "./sidecar/container";
 
 /** Consumers by queue name; each context registers its own as it lands. */

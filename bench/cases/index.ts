@@ -2,5 +2,15 @@
 import type { BenchCase } from "../lib";
 import { archiveCloneCase, checkClaimsCase, claimPathsCase } from "./claims";
 import { ensureProjectCase } from "./infrastructure";
+import { fetchInboxCase, searchCase, sendMessageCase, sendThroughputCase } from "./mail";
 
-export const CASES: BenchCase[] = [ensureProjectCase, claimPathsCase, checkClaimsCase, archiveCloneCase];
+export const CASES: BenchCase[] = [
+  ensureProjectCase,
+  sendMessageCase,
+  sendThroughputCase,
+  fetchInboxCase,
+  searchCase,
+  claimPathsCase,
+  checkClaimsCase,
+  archiveCloneCase,
+];

@@ -40,3 +40,10 @@ export {
   CONTACT_POLICIES,
 } from "./contacts";
 export { evaluateContacts, NO_CONTACT_SIGNALS, type ContactSignals } from "./contact-policy";
+export { searchMessages, prepareFtsQuery, fallbackFtsQuery, type SearchHit } from "./search";
+export { summarizeThread, summarizeThreads, loadThread, summarize, type ThreadSummary } from "./summaries";
+export { macroStartSession, macroPrepareThread, macroContactHandshake } from "./macros";
+export { INBOX_DEFAULT_LIMIT, INBOX_MAX_LIMIT } from "./inbox";
+export { REQUEST_TTL_SECONDS, APPROVAL_TTL_SECONDS } from "./contacts";
+export { EXCHANGE_WINDOW_SECONDS } from "./contact-policy";
+export { BROADCAST_ACTIVE_WINDOW_SECONDS } from "./directory";

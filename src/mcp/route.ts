@@ -6,6 +6,8 @@ import { bearerTokenOf, requireBearer, requireTrustedOrigin } from "../auth";
 import { archivingNotifier, claimsContactSignals } from "../coordinator";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
+import { durableNotifier } from "../notifications";
+import { openMailEvents } from "./events";
 import { buildMcpServer } from "./server";
 
 export const mcpRoutes = new Hono<AppEnv>();
@@ -22,7 +24,7 @@ mcpRoutes.post("/", async (c) => {
     requestId: c.get("requestId"),
     agentBearer: bearer !== c.env.PIGEONHOLE_TOKEN ? bearer : undefined,
     // Every delivery is committed to the project's archive in the background (idempotent, repairable).
-    notifier: archivingNotifier(c.env, db, waitUntil),
+    notifier: archivingNotifier(c.env, db, waitUntil, durableNotifier(c.env, waitUntil)),
     contactSignals: claimsContactSignals(c.env, db),
     waitUntil,
   });
@@ -38,6 +40,9 @@ mcpRoutes.post("/", async (c) => {
     await server.close();
   }
 });
+
+// Push for new mail lives beside the stateless endpoint, in the project's MailEvents Durable Object.
+mcpRoutes.get("/events", openMailEvents);
 
 // Stateless server: no standalone SSE stream and no sessions to delete.
 mcpRoutes.on(["GET", "DELETE"], "/", (c) => {

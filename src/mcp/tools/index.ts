@@ -13,6 +13,7 @@ import {
 } from "./agents";
 import { listContactsTool, requestContactTool, respondContactTool, setContactPolicyTool } from "./contacts";
 import { ensureProjectTool, healthCheck } from "./infrastructure";
+import { macroContactHandshakeTool, macroPrepareThreadTool, macroStartSessionTool } from "./macros";
 import {
   acknowledgeMessageTool,
   checkMyMessagesTool,
@@ -21,6 +22,7 @@ import {
   replyMessageTool,
   sendMessageTool,
 } from "./messages";
+import { searchMessagesTool, summarizeThreadsTool, summarizeThreadTool } from "./search";
 
 export const TOOLS: readonly ToolDefinition[] = [
   healthCheck,
@@ -42,6 +44,12 @@ export const TOOLS: readonly ToolDefinition[] = [
   requestContactTool,
   respondContactTool,
   listContactsTool,
+  searchMessagesTool,
+  summarizeThreadTool,
+  summarizeThreadsTool,
+  macroStartSessionTool,
+  macroPrepareThreadTool,
+  macroContactHandshakeTool,
   ...CLAIMS_TOOLS,
   ...ARCHIVE_TOOLS,
 ];
