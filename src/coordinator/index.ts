@@ -49,6 +49,7 @@ export {
 } from "./claims-actions";
 export {
   convertInlineImages,
+  prepareMessageAttachments,
   readAttachmentBlob,
   storeAttachment,
   storeAttachments,
