@@ -14,7 +14,10 @@ export type AgentClass =
   | "no_user_agent"
   /** Apple Mail Privacy Protection prefetches every image through Apple's proxies at delivery time. */
   | "apple_mpp"
-  /** Gmail and Yahoo fetch images through their own caching proxies. */
+  /**
+   * Gmail and Yahoo fetch images through their own caching proxies, but only when the person opens the
+   * message: a real open, counted as one (unlike Apple's MPP, which prefetches at delivery).
+   */
   | "image_proxy"
   /** Mail-security gateways that follow every link to scan it (Safe Links, Mimecast, Proofpoint…). */
   | "link_scanner"
@@ -34,9 +37,10 @@ function anyOf(fragments: readonly string[]): RegExp {
   return new RegExp(fragments.join("|"), "i");
 }
 
+const IMAGE_PROXY = anyOf(["GoogleImageProxy", "ggpht\\.com", "YahooMailProxy"]);
+
 // Order matters: the first match names the class.
 const SIGNATURES: ReadonlyArray<readonly [AgentClass, RegExp]> = [
-  ["image_proxy", anyOf(["GoogleImageProxy", "ggpht\\.com", "YahooMailProxy"])],
   [
     "link_scanner",
     anyOf([
@@ -66,6 +70,7 @@ export function classifyAgent(method: string, userAgent: string | undefined, asn
   const ua = (userAgent ?? "").trim();
   if (ua === "") return bot("no_user_agent");
   if (ua === "Mozilla/5.0" || asn === APPLE_ASN) return bot("apple_mpp");
+  if (IMAGE_PROXY.test(ua)) return { agent: "image_proxy", isBot: false };
   for (const [agent, pattern] of SIGNATURES) if (pattern.test(ua)) return bot(agent);
   return { agent: "person", isBot: false };
 }

@@ -13,8 +13,6 @@ const PEOPLE = {
 
 const MACHINES: Record<string, [string, string]> = {
   "Apple MPP proxy": ["Mozilla/5.0", "apple_mpp"],
-  "Gmail image proxy": ["Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", "image_proxy"],
-  "Yahoo mail proxy": ["YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html", "image_proxy"],
   "Office link prefetch": ["Mozilla/4.0 (compatible; ms-office; MSOffice 16)", "link_scanner"],
   "Proofpoint": ["Mozilla/5.0 (compatible; Proofpoint URL Defense)", "link_scanner"],
   "Barracuda": ["Mozilla/5.0 (compatible; Barracuda Sentinel)", "link_scanner"],
@@ -24,7 +22,18 @@ const MACHINES: Record<string, [string, string]> = {
   "headless Chrome": ["Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", "automation"],
 };
 
+/** Providers that fetch images on the person's open (not at delivery): real opens, marked as proxied. */
+const PROXIED_PEOPLE = {
+  "Gmail image proxy": "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+  "Yahoo mail proxy": "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html",
+};
+
 describe("classifyAgent", () => {
+  for (const [name, ua] of Object.entries(PROXIED_PEOPLE)) {
+    it(`counts an open through the ${name} as a person's (image_proxy)`, () => {
+      expect(classifyAgent("GET", ua)).toEqual({ agent: "image_proxy", isBot: false });
+    });
+  }
   for (const [name, ua] of Object.entries(PEOPLE)) {
     it(`counts ${name} as a person`, () => {
       expect(classifyAgent("GET", ua)).toEqual({ agent: "person", isBot: false });

@@ -170,12 +170,6 @@ describe("GET /t/o/<token>", () => {
 describe("bots and prefetchers", () => {
   const cases: Array<[string, string, RequestInit, string]> = [
     ["Apple MPP proxy (bare Mozilla/5.0) opening", "open", { headers: { "User-Agent": "Mozilla/5.0" } }, "apple_mpp"],
-    [
-      "Google image proxy opening",
-      "open",
-      { headers: { "User-Agent": "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)" } },
-      "image_proxy",
-    ],
     ["a mail-security scanner clicking", "click", { headers: { "User-Agent": "Mozilla/5.0 (compatible; Mimecast URL Protect)" } }, "link_scanner"],
     ["Microsoft Safe Links / BingPreview clicking", "click", { headers: { "User-Agent": "Mozilla/5.0 BingPreview/1.0b" } }, "link_scanner"],
     ["a script with no User-Agent", "click", { headers: { "User-Agent": "" } }, "no_user_agent"],
@@ -192,6 +186,16 @@ describe("bots and prefetchers", () => {
       expect(queued(spy)).toEqual([expect.objectContaining({ kind, isBot: true, agent })]);
     });
   }
+});
+
+describe("opens through a provider's image proxy", () => {
+  it("queues a Gmail proxy open as a person's open, marked image_proxy", async () => {
+    const spy = spyQueue();
+    const ua = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";
+    const res = await get(`/t/o/${await sign(open)}`, { headers: { "User-Agent": ua } });
+    expect(res.status).toBe(200);
+    expect(queued(spy)).toEqual([expect.objectContaining({ kind: "open", isBot: false, agent: "image_proxy" })]);
+  });
 });
 
 describe("hot path", () => {
