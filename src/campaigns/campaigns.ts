@@ -1,7 +1,7 @@
 /** Campaign CRUD, clone and mailbox switching. Content changes only while `draft` or `paused`. */
 import { and, desc, eq, inArray } from "drizzle-orm";
 import Mustache from "mustache";
-import { campaignCounters, campaigns, type CampaignRow, type CampaignState, type Db } from "../db";
+import { campaignCounters, campaignRecipients, campaigns, type CampaignRow, type CampaignState, type Db } from "../db";
 import { AppError } from "../shared/errors";
 import { nowIso } from "../shared/time";
 import { assertSingleLine } from "./address";
@@ -183,6 +183,20 @@ export async function deleteCampaign(db: Db, id: number): Promise<{ deleted: tru
   const row = await getCampaignRow(db, id);
   if (row.state === "sending") {
     throw new AppError("CONFLICT", `Campaign ${id} is sending; cancel it first, then delete.`, { campaign_id: id });
+  }
+  // Mail already delivered carries unsubscribe links that resolve through this campaign's rows (RFC 8058
+  // requires them to keep working), so a campaign that sent anything is kept.
+  const sent = await db
+    .select({ id: campaignRecipients.id })
+    .from(campaignRecipients)
+    .where(and(eq(campaignRecipients.campaignId, id), eq(campaignRecipients.state, "sent")))
+    .limit(1);
+  if (sent.length > 0) {
+    throw new AppError(
+      "CONFLICT",
+      `Campaign ${id} has sent mail whose unsubscribe links must keep working, so it cannot be deleted; cancel it or leave it done.`,
+      { campaign_id: id },
+    );
   }
   await db.delete(campaigns).where(eq(campaigns.id, id));
   return { deleted: true, id };

@@ -6,7 +6,9 @@ import {
   cloneCampaign,
   createCampaign,
   createMailbox,
+  deleteCampaign,
   deleteMailbox,
+  getCampaign,
   getMailbox,
   importRecipients,
   listRecipients,
@@ -18,6 +20,8 @@ import {
   verifyMailbox,
 } from "../../src/campaigns";
 import { assertMailHostAllowed } from "../../src/campaigns/host-policy";
+import { eq } from "drizzle-orm";
+import { campaignRecipients } from "../../src/db";
 import { AppError } from "../../src/shared/errors";
 import { headerCount, headerOf, sinkCampaign, sinkMailbox, sinkMessagesFor, testDb, uniqueDomain } from "./campaign-fixtures";
 
@@ -101,6 +105,23 @@ describe("mailboxes", () => {
     const campaign = await sinkCampaign(db);
     expect((await errorOf(deleteMailbox(db, campaign.mailbox_id))).type).toBe("CONFLICT");
     expect((await getMailbox(db, campaign.mailbox_id)).id).toBe(campaign.mailbox_id);
+  });
+});
+
+describe("campaign deletion", () => {
+  it("deletes a campaign that never sent, and refuses one that sent mail with CONFLICT (its unsubscribe links stay valid)", async () => {
+    const db = testDb();
+    const unsent = await sinkCampaign(db);
+    await addRecipient(db, unsent.id, { email: `never@${uniqueDomain("delete")}` });
+    expect(await deleteCampaign(db, unsent.id)).toEqual({ deleted: true, id: unsent.id });
+
+    const sentCampaign = await sinkCampaign(db);
+    const { recipient } = await addRecipient(db, sentCampaign.id, { email: `got-it@${uniqueDomain("delete")}` });
+    await db.update(campaignRecipients).set({ state: "sent" }).where(eq(campaignRecipients.id, recipient.id));
+    const err = await errorOf(deleteCampaign(db, sentCampaign.id));
+    expect(err.type).toBe("CONFLICT");
+    expect(err.message).toContain("unsubscribe");
+    expect((await getCampaign(db, sentCampaign.id)).id).toBe(sentCampaign.id);
   });
 });
 
