@@ -9,6 +9,8 @@ export interface RpcCall {
   method: string;
   /** tools/call only */
   toolName?: string;
+  /** tools/call of an `{action, payload}` tool: the action asked for */
+  action?: string;
 }
 
 /** Methods that never change state, whatever their arguments. */
@@ -27,15 +29,23 @@ const READ_METHODS = new Set([
   "logging/setLevel",
 ]);
 
-export function authorizeCalls(principal: Principal, calls: RpcCall[], isReadOnlyTool: (name: string) => boolean): void {
+export function authorizeCalls(
+  principal: Principal,
+  calls: RpcCall[],
+  isReadOnlyTool: (name: string, action?: string) => boolean,
+): void {
   if (principal.role === "writer") return;
   for (const call of calls) {
     if (call.method.startsWith("notifications/") || READ_METHODS.has(call.method)) continue;
-    if (call.method === "tools/call" && call.toolName !== undefined && isReadOnlyTool(call.toolName)) continue;
+    if (call.method === "tools/call" && call.toolName !== undefined && isReadOnlyTool(call.toolName, call.action)) continue;
     throw new AppError(
       "FORBIDDEN",
-      `Role 'reader' may not call ${call.toolName ?? call.method}; it needs a writer credential.`,
-      { method: call.method, ...(call.toolName === undefined ? {} : { tool: call.toolName }) },
+      `Role 'reader' may not call ${[call.toolName ?? call.method, call.action].filter(Boolean).join(" ")}; it needs a writer credential.`,
+      {
+        method: call.method,
+        ...(call.toolName === undefined ? {} : { tool: call.toolName }),
+        ...(call.action === undefined ? {} : { action: call.action }),
+      },
     );
   }
 }
@@ -45,9 +55,11 @@ export function rpcCallsOf(body: unknown): RpcCall[] {
   const messages = Array.isArray(body) ? body : [body];
   return messages.flatMap((message): RpcCall[] => {
     if (typeof message !== "object" || message === null) return [];
-    const { method, params } = message as { method?: unknown; params?: { name?: unknown } };
+    const { method, params } = message as { method?: unknown; params?: { name?: unknown; arguments?: { action?: unknown } } };
     if (typeof method !== "string") return [];
     const toolName = method === "tools/call" && typeof params?.name === "string" ? params.name : undefined;
-    return [toolName === undefined ? { method } : { method, toolName }];
+    if (toolName === undefined) return [{ method }];
+    const action = params?.arguments?.action;
+    return [typeof action === "string" ? { method, toolName, action } : { method, toolName }];
   });
 }

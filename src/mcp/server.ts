@@ -32,9 +32,14 @@ const LooseCallToolRequestSchema = z.object({
 
 const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
 
-/** Unknown tools count as read-only here: the server answers them NOT_FOUND without side effects. */
-export function isReadOnlyTool(name: string): boolean {
-  return TOOLS_BY_NAME.get(name)?.readOnly ?? true;
+/**
+ * Whether a call changes nothing, for role checks: the tool is read-only, or the action it is called with
+ * is. Unknown tools count as read-only here: the server answers them NOT_FOUND without side effects.
+ */
+export function isReadOnlyTool(name: string, action?: string): boolean {
+  const tool = TOOLS_BY_NAME.get(name);
+  if (!tool) return true;
+  return tool.readOnly || (action !== undefined && (tool.readOnlyActions?.includes(action) ?? false));
 }
 
 const INSTRUCTIONS =

@@ -39,6 +39,8 @@ export interface ToolDefinition<Input extends ToolInput = ToolInput> {
   input: Input;
   /** Read-only tools never change state; readers (RBAC) may call only these. */
   readOnly: boolean;
+  /** For `{action, payload}` tools that are not read-only as a whole: the actions that are (readers may call them). */
+  readOnlyActions?: readonly string[];
   run(ctx: ToolContext, input: z.output<Input>): Promise<object>;
 }
 

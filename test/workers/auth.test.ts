@@ -113,6 +113,15 @@ describe("roles", () => {
     expect(((await res.json()) as { error: { type: string } }).error.type).toBe("FORBIDDEN");
   });
 
+  it("lets a reader call the read-only actions of an {action, payload} tool, and forbids the others", async () => {
+    const token = await hsToken({ role: "reader" });
+    const status = await post(token, callTool("campaigns", { action: "status", payload: { campaign_id: 1 } }));
+    expect(status.status).toBe(200);
+    const send = await post(token, callTool("campaigns", { action: "send", payload: { campaign_id: 1 } }));
+    expect(send.status).toBe(403);
+    expect(((await send.json()) as { error: { details: { action: string } } }).error.details.action).toBe("send");
+  });
+
   it("treats a token without a role claim as a reader", async () => {
     const res = await post(await hsToken({}), callTool("ensure_project", { human_key: "/jwt/norole" }));
     expect(res.status).toBe(403);

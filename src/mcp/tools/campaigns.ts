@@ -86,6 +86,7 @@ export const mailboxesTool = defineTool({
     action("sync", byId("Mailbox")),
   ]),
   readOnly: false,
+  readOnlyActions: ["get", "read", "list"],
   run: async (ctx, input) => {
     switch (input.action) {
       case "create":
@@ -191,6 +192,7 @@ export const campaignsTool = defineTool({
     action("status", campaignRef),
   ]),
   readOnly: false,
+  readOnlyActions: ["get", "read", "list", "list_recipients", "status"],
   run: async (ctx, input) => {
     switch (input.action) {
       case "create":
@@ -262,6 +264,7 @@ export const suppressionsTool = defineTool({
     action("remove", z.object({ email: z.string().max(320).describe("Address to allow again") })),
   ]),
   readOnly: false,
+  readOnlyActions: ["list"],
   run: async (ctx, input) => {
     switch (input.action) {
       case "list":
