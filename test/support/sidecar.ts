@@ -11,6 +11,8 @@ export interface RunningSidecar {
   url: string;
   secret: string;
   port: number;
+  /** Everything the process printed (the secrets scan reads it). */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startSidecar(
     url: `http://127.0.0.1:${port}`,
     secret,
     port,
+    logs: () => output,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");

@@ -52,7 +52,18 @@ export async function readResource(ctx: ToolContext, uri: string): Promise<ReadR
   if (isAttachmentResource(uri)) return readAttachmentResource(ctx, uri);
   const parsed = parseResourceUri(uri);
   const body = await dispatch(ctx, parsed);
-  return { contents: [{ uri, mimeType: JSON_MIME, text: JSON.stringify(body) }] };
+  return { contents: [{ uri: withoutAgentToken(uri), mimeType: JSON_MIME, text: JSON.stringify(body) }] };
+}
+
+/** The URI as echoed back: an `agent_token` proves the caller once and is never repeated in a response. */
+function withoutAgentToken(uri: string): string {
+  const at = uri.indexOf("?");
+  if (at < 0) return uri;
+  const params = new URLSearchParams(uri.slice(at + 1));
+  if (!params.has("agent_token")) return uri;
+  params.delete("agent_token");
+  const rest = params.toString();
+  return rest === "" ? uri.slice(0, at) : `${uri.slice(0, at)}?${rest}`;
 }
 
 async function actingFor(ctx: ToolContext, parsed: ParsedResourceUri, agentParam?: string): Promise<ActingAgent> {
