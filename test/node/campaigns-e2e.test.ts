@@ -128,4 +128,29 @@ describe("campaign tools over MCP", () => {
     expect(result.imap.ok).toBe(false);
     expect(JSON.stringify(result)).not.toMatch(/Zebra-wrong/);
   });
+
+  it("manages suppressions idempotently and switches a campaign's mailbox", async () => {
+    const address = `s-${crypto.randomUUID().slice(0, 8)}@Supp.example`;
+    const added = await callOk(client, "suppressions", { action: "add", payload: { emails: [address, address, "nope"] } });
+    expect(added).toEqual({ added: 1, already: 0, invalid: ["nope"] });
+    expect(await callOk(client, "suppressions", { action: "add", payload: { emails: [address] } })).toMatchObject({ added: 0, already: 1 });
+    const normalised = address.replace("Supp.example", "supp.example");
+    const listed = await callOk<{ suppressions: Array<{ email: string; reason: string }> }>(client, "suppressions", {
+      action: "list",
+      payload: { limit: 500 },
+    });
+    expect(listed.suppressions).toContainEqual(expect.objectContaining({ email: normalised, reason: "manual" }));
+    expect(await callOk(client, "suppressions", { action: "remove", payload: { email: address } })).toEqual({ removed: true, email: normalised });
+
+    const campaign = await newCampaign();
+    const other = await newCampaign();
+    // MC Pigeon's spellings keep working: read for get, new_name for clone.
+    expect(await callOk(client, "campaigns", { action: "read", payload: { id: campaign.id } })).toMatchObject({ id: campaign.id });
+    const copy = await callOk(client, "campaigns", { action: "clone", payload: { campaign_id: campaign.id, new_name: "Copy" } });
+    expect(copy).toMatchObject({ name: "Copy", state: "draft" });
+    const switched = await callOk<{ mailbox_id: number }>(client, "campaign_mailbox", { campaign_id: campaign.id, mailbox_id: other.mailbox_id });
+    expect(switched.mailbox_id).toBe(other.mailbox_id);
+    const missing = await callError(client, "campaign_mailbox", { campaign_id: campaign.id, mailbox_id: 99_999_999 });
+    expect(missing.type).toBe("NOT_FOUND");
+  });
 });

@@ -90,6 +90,12 @@ describe("mailboxes", () => {
     expect(err.type).toBe("FORBIDDEN");
   });
 
+  it("rejects line breaks in credentials (IMAP command injection) with INVALID_ARGUMENT", async () => {
+    const err = await errorOf(createMailbox(testDb(), env, sinkMailbox({ imap_password: 'x"\r\na2 DELETE INBOX' })));
+    expect(err).toMatchObject({ type: "INVALID_ARGUMENT", details: { field: "imap_password" } });
+    expect(err.message).not.toContain("DELETE");
+  });
+
   it("refuses to delete a mailbox a campaign uses with CONFLICT", async () => {
     const db = testDb();
     const campaign = await sinkCampaign(db);
@@ -113,6 +119,8 @@ describe("campaign input", () => {
       expect(err.type).toBe("INVALID_ARGUMENT");
     }
     expect((await errorOf(createCampaign(db, { ...base, headers: { Bcc: "x@ex.com" } }))).type).toBe("INVALID_ARGUMENT");
+    const broken = await errorOf(createCampaign(db, { ...base, template_markdown: "{{#items}} unclosed" }));
+    expect(broken).toMatchObject({ type: "INVALID_ARGUMENT", details: { field: "template_markdown" } });
     const campaign = await createCampaign(db, base);
     expect((await errorOf(updateCampaign(db, { id: campaign.id, subject: "a\rb" }))).type).toBe("INVALID_ARGUMENT");
     expect((await errorOf(addRecipient(db, campaign.id, { email: "ok@ex.com", name: "Ada\r\nBcc: x@ex.com" }))).type).toBe("INVALID_ARGUMENT");
@@ -201,5 +209,32 @@ describe("rendering", () => {
     expect(headerOf(messages[0]!.raw, "To")).toBe(`"Ada" <me@${domain}>`);
     expect(headerCount(messages[0]!.raw, "Bcc")).toBe(0);
     expect((await listRecipients(db, campaign.id, {})).recipients[0]!.state).toBe("queued");
+  });
+
+  it("encodes non-ASCII subjects and display names as RFC 2047 words", async () => {
+    const db = testDb();
+    const campaign = await sinkCampaign(db, { subject: "Grüße, {{recipient.name}}" });
+    await importRecipients(db, campaign.id, [{ email: "zoe@ex.com", name: "Zoë \"Z\" Ö" }]);
+    const result = (await sendCampaign(await sendPorts(env, db), { campaign_id: campaign.id, dry_run: true })) as {
+      renderings: Rendering[];
+    };
+    const header = (name: string) => result.renderings[0]!.headers.find((h) => h.name === name)!.value;
+    expect(header("Subject")).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=$/);
+    const decoded = new TextDecoder().decode(Uint8Array.from(atob(header("Subject").slice(10, -2)), (c) => c.charCodeAt(0)));
+    expect(decoded).toBe('Grüße, Zoë "Z" Ö');
+    expect(header("To")).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= <zoe@ex\.com>$/);
+  });
+});
+
+describe("campaign state", () => {
+  it("refuses content changes and mailbox switches while sending with CONFLICT", async () => {
+    const db = testDb();
+    const campaign = await sinkCampaign(db);
+    await importRecipients(db, campaign.id, ["a@ex.com"]);
+    const ports = { ...(await sendPorts(env, db)), enqueue: async () => undefined };
+    await sendCampaign(ports, { campaign_id: campaign.id });
+    expect((await errorOf(updateCampaign(db, { id: campaign.id, subject: "New" }))).type).toBe("CONFLICT");
+    expect((await errorOf(sendCampaign(ports, { campaign_id: campaign.id }))).type).toBe("CONFLICT");
+    expect((await errorOf(importRecipients(db, campaign.id, ["b@ex.com"]))).type).toBe("CONFLICT");
   });
 });
