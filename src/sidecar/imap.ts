@@ -3,7 +3,7 @@
  * by `withImap`. Failures become AppErrors in words (wrong password, TLS, timeout) that never echo
  * the password or the server's raw transcript.
  */
-import { ImapFlow } from "imapflow";
+import { ImapFlow, type ImapFlowOptions } from "imapflow";
 import { AppError } from "../shared/errors";
 import { resolveMailHost } from "./hosts";
 import type { ImapAccount } from "./protocol";
@@ -20,11 +20,14 @@ export interface ImapOptions {
 /** Words for a connect/login failure; `UNAVAILABLE` ones are worth retrying, the others are not. */
 export function describeImapError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = (err ?? {}) as { authenticationFailed?: boolean; code?: string; message?: string };
+  const e = (err ?? {}) as { authenticationFailed?: boolean; tlsFailed?: boolean; code?: string; message?: string };
   if (e.authenticationFailed) {
     return new AppError("INVALID_ARGUMENT", "IMAP login failed: wrong username or password.", { stage: "login" });
   }
   const code = e.code ?? "";
+  if (e.tlsFailed) {
+    return new AppError("UNAVAILABLE", "The IMAP server did not offer STARTTLS; use imap_security tls or check the port.", { stage: "tls" });
+  }
   if (/CERT|TLS|SSL|EPROTO/i.test(code) || /certificate|tls|ssl/i.test(e.message ?? "")) {
     return new AppError("UNAVAILABLE", "IMAP TLS handshake failed; check the port and security setting.", { stage: "tls" });
   }
@@ -40,7 +43,8 @@ export function describeImapError(err: unknown): AppError {
 /** Opens a session, runs `fn`, and logs out (or drops the socket) whatever happens. */
 export async function withImap<T>(account: ImapAccount, options: ImapOptions, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
   const address = await resolveMailHost(account.host, options.allowPrivateHosts);
-  const client = new ImapFlow({
+  // `starttls` must upgrade (a cleartext capability list could be a downgrade attack); `none` never tries.
+  const flowOptions: ImapFlowOptions = {
     host: address,
     port: account.port,
     secure: account.security === "tls",
@@ -52,7 +56,9 @@ export async function withImap<T>(account: ImapAccount, options: ImapOptions, fn
     connectionTimeout: CONNECT_TIMEOUT_MS,
     greetingTimeout: CONNECT_TIMEOUT_MS,
     socketTimeout: SOCKET_TIMEOUT_MS,
-  });
+    ...(account.security === "starttls" ? { doSTARTTLS: true } : account.security === "none" ? { doSTARTTLS: false } : {}),
+  };
+  const client = new ImapFlow(flowOptions);
   // imapflow emits 'error' on socket failures; without a listener Node would crash the process.
   client.on("error", () => undefined);
   try {

@@ -91,6 +91,11 @@ describe("POST /verify", () => {
     expect(text).not.toContain("definitely-wrong-pw");
   });
 
+  it("refuses to log in over cleartext when starttls is required but not offered", async () => {
+    const got = await ok<VerifyResponse>("/verify", { account: { ...account, security: "starttls" } });
+    expect(got).toMatchObject({ ok: false, error: expect.stringMatching(/did not offer STARTTLS/) });
+  });
+
   it("refuses a loopback host when private hosts are not allowed", async () => {
     const strict = await startSidecar({ allowPrivateHosts: false });
     try {
