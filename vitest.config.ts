@@ -22,6 +22,7 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 PIGEONHOLE_TOKEN: "test-token",
                 ALLOW_PRIVATE_MAIL_HOSTS: "true",
+                SESSION_SIGNING_KEY: "test-session-signing-key-0123456789abcdef",
               },
             },
           }),

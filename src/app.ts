@@ -8,6 +8,7 @@ import { databaseReady } from "./mail";
 import { mcpRoutes } from "./mcp";
 import { AppError, httpStatusOf, toWireError } from "./shared/errors";
 import { newRequestId } from "./shared/ids";
+import { webRoutes } from "./web";
 
 // strict: false so /mcp and /mcp/ are the same endpoint.
 export const app = new Hono<AppEnv>({ strict: false });
@@ -24,6 +25,8 @@ app.get("/health/readiness", async (c) =>
 );
 
 app.route("/mcp", mcpRoutes);
+app.route("/dashboard", webRoutes);
+app.get("/", (c) => c.redirect("/dashboard", 303));
 
 app.notFound((c) =>
   errorResponse(c, new AppError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)),

@@ -35,6 +35,7 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
   const allVars: Record<string, string> = {
     PIGEONHOLE_TOKEN: TEST_TOKEN,
     ALLOW_PRIVATE_MAIL_HOSTS: "true",
+    SESSION_SIGNING_KEY: "e2e-session-signing-key-0123456789abcdef",
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ALLOWED_ORIGINS: `http://127.0.0.1:${port},http://localhost:${port}`,
     ...vars,

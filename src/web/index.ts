@@ -1,0 +1,5 @@
+export { webRoutes } from "./router";
+export { renderMarkdown, escapeHtml, safeHref } from "./markdown";
+export { contentSecurityPolicy, pageSecurityHeaders } from "./security-headers";
+export { csrfProtection, CSRF_FIELD } from "./csrf";
+export { readSession } from "./session";

@@ -1,0 +1,73 @@
+/**
+ * The dashboard router, mounted at /dashboard: security headers and CSRF on everything, login/logout,
+ * a session guard, and the error page (the HTML twin of app.ts's JSON mapper). Pages live in routes/.
+ */
+import { Hono } from "hono";
+import { authenticate } from "../auth";
+import { AppError, httpStatusOf, toWireError } from "../shared/errors";
+import { newRequestId } from "../shared/ids";
+import { csrfProtection } from "./csrf";
+import type { WebEnv } from "./env";
+import { requireSession, safeNextPath } from "./guards";
+import { ErrorPage } from "./pages/layout";
+import { LoginPage } from "./pages/login";
+import { projectRoutes } from "./routes/projects";
+import { pageSecurityHeaders } from "./security-headers";
+import { endSession, startSession } from "./session";
+import { STYLESHEET } from "./style";
+
+export const webRoutes = new Hono<WebEnv>();
+
+webRoutes.get("/static/app.css", (c) =>
+  c.body(STYLESHEET, 200, {
+    "Content-Type": "text/css; charset=utf-8",
+    "Cache-Control": "public, max-age=3600",
+    "X-Content-Type-Options": "nosniff",
+  }),
+);
+
+webRoutes.use("*", pageSecurityHeaders(), csrfProtection());
+
+webRoutes.get("/login", (c) =>
+  c.get("session")
+    ? c.redirect(safeNextPath(c.req.query("next")), 303)
+    : c.html(<LoginPage csrfToken={c.get("csrfToken")} next={safeNextPath(c.req.query("next"))} />),
+);
+
+webRoutes.post("/login", async (c) => {
+  const form = await c.req.parseBody();
+  const next = safeNextPath(typeof form.next === "string" ? form.next : undefined);
+  const token = typeof form.token === "string" ? form.token.trim() : "";
+  try {
+    const principal = await authenticate(c.env, token === "" ? undefined : token);
+    await startSession(c, principal.role);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.type !== "AUTHENTICATION_REQUIRED") throw err;
+    return c.html(<LoginPage csrfToken={c.get("csrfToken")} next={next} error="That token is not valid here." />, 401);
+  }
+  return c.redirect(next, 303);
+});
+
+webRoutes.post("/logout", (c) => {
+  endSession(c);
+  return c.redirect("/dashboard/login", 303);
+});
+
+webRoutes.use("*", requireSession());
+webRoutes.get("/", (c) => c.redirect("/dashboard/projects", 303));
+webRoutes.route("/", projectRoutes);
+
+webRoutes.onError((err, c) => {
+  const error = toWireError(err, c.get("requestId") ?? newRequestId());
+  const status = httpStatusOf(error.type) as 400;
+  const page = <ErrorPage title={titleOf(status)} message={error.message} csrfToken={c.get("csrfToken") ?? ""} session={c.get("session")} />;
+  return c.html(page, status);
+});
+
+function titleOf(status: number): string {
+  if (status === 401) return "Log in required";
+  if (status === 403) return "Forbidden";
+  if (status === 404) return "Not found";
+  if (status === 429) return "Slow down";
+  return status >= 500 ? "Something went wrong" : "Cannot do that";
+}
