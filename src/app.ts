@@ -4,11 +4,12 @@
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "./app-env";
+import { serveOAuthEndpoint, serveRootResourceMetadata } from "./auth";
 import { databaseReady } from "./mail";
 import { mcpRoutes } from "./mcp";
 import { AppError, httpStatusOf, toWireError } from "./shared/errors";
 import { newRequestId } from "./shared/ids";
-import { webRoutes } from "./web";
+import { authorizeRoutes, webRoutes } from "./web";
 
 // strict: false so /mcp and /mcp/ are the same endpoint.
 export const app = new Hono<AppEnv>({ strict: false });
@@ -25,6 +26,14 @@ app.get("/health/readiness", async (c) =>
 );
 
 app.route("/mcp", mcpRoutes);
+
+// OAuth 2.1 for remote connectors: the consent page is ours, the protocol endpoints are the provider's.
+app.route("/oauth/authorize", authorizeRoutes);
+app.on(["GET", "HEAD"], "/.well-known/oauth-protected-resource", serveRootResourceMetadata);
+for (const path of ["/.well-known/oauth-authorization-server", "/.well-known/oauth-protected-resource", "/oauth/token", "/oauth/register"]) {
+  app.all(path, serveOAuthEndpoint);
+  app.all(`${path}/*`, serveOAuthEndpoint);
+}
 app.route("/dashboard", webRoutes);
 app.get("/", (c) => c.redirect("/dashboard", 303));
 

@@ -1,9 +1,8 @@
 /**
  * Authenticates /mcp requests: the deployment's static token (constant-time compare against
- * PIGEONHOLE_TOKEN, full writer rights) or a JWT (see jwt.ts). The principal is stored on the context.
+ * PIGEONHOLE_TOKEN, full writer rights) or a JWT (see jwt.ts). OAuth tokens are checked first by the
+ * provider (oauth.ts), which hands every other bearer to `authenticate`.
  */
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env";
 import { timingSafeEqualStrings } from "../shared/crypto";
 import { AppError } from "../shared/errors";
 import { jwtConfigured, looksLikeJwt, verifyJwt } from "./jwt";
@@ -24,16 +23,4 @@ export async function authenticate(env: Env, presented: string | undefined): Pro
   }
   if (jwtConfigured(env) && looksLikeJwt(presented)) return verifyJwt(env, presented);
   throw new AppError("AUTHENTICATION_REQUIRED", "Invalid bearer token.");
-}
-
-export function requireBearer(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    try {
-      c.set("principal", await authenticate(c.env, bearerTokenOf(c.req.header("Authorization"))));
-    } catch (err) {
-      c.header("WWW-Authenticate", 'Bearer realm="pigeonhole"');
-      throw err;
-    }
-    await next();
-  };
 }

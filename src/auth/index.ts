@@ -1,4 +1,16 @@
-export { requireBearer, bearerTokenOf, authenticate } from "./bearer";
+export { bearerTokenOf, authenticate } from "./bearer";
+export {
+  requireMcpAuth,
+  serveOAuthEndpoint,
+  serveRootResourceMetadata,
+  oauthApi,
+  canonicalRequest,
+  mcpResource,
+  publicOrigin,
+  OAUTH_SCOPES,
+  OAUTH_PATHS,
+  type GrantProps,
+} from "./oauth";
 export { requireTrustedOrigin, allowedOrigins } from "./origin";
 export { authorizeCalls, rpcCallsOf, type RpcCall } from "./rbac";
 export { enforceRateLimits, RateLimiter } from "./rate-limiter";

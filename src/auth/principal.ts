@@ -3,10 +3,11 @@
 export type Role = "reader" | "writer";
 
 export interface Principal {
-  kind: "static" | "jwt";
+  /** static: the deployment token; jwt: a verified JWT; oauth: a token this Worker issued to a connector */
+  kind: "static" | "jwt" | "oauth";
   /** Stable, non-secret id of the credential; the rate-limit key. */
   id: string;
   role: Role;
-  /** JWT subject, when there is one. */
+  /** JWT subject or OAuth client id, when there is one. */
   subject?: string;
 }

@@ -1,19 +1,19 @@
 /**
  * The /mcp Streamable HTTP endpoint: stateless, JSON responses, one server + transport per request.
- * Order: Origin/Host → bearer → role → rate limit → MCP. The body is parsed once here (routing decisions
+ * Order: Origin/Host → bearer (OAuth token, static token, JWT; see auth/oauth.ts) → role → rate limit → MCP. The body is parsed once here (routing decisions
  * need the tool names) and handed to the transport as `parsedBody`.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { authorizeCalls, enforceRateLimits, requireBearer, requireTrustedOrigin, rpcCallsOf } from "../auth";
+import { authorizeCalls, enforceRateLimits, requireMcpAuth, requireTrustedOrigin, rpcCallsOf } from "../auth";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
 import { buildMcpServer, isReadOnlyTool } from "./server";
 
 export const mcpRoutes = new Hono<AppEnv>();
 
-mcpRoutes.use("*", requireTrustedOrigin(), requireBearer());
+mcpRoutes.use("*", requireTrustedOrigin(), requireMcpAuth());
 
 mcpRoutes.post("/", async (c) => {
   // Unparsable JSON is left to the transport, which answers with the JSON-RPC parse error.

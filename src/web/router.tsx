@@ -1,15 +1,14 @@
 /**
  * The dashboard router, mounted at /dashboard: security headers and CSRF on everything, login/logout,
- * a session guard, and the error page (the HTML twin of app.ts's JSON mapper). Pages live in routes/.
+ * a session guard, and the HTML error page. Pages live in routes/.
  */
 import { Hono } from "hono";
 import { authenticate } from "../auth";
-import { AppError, httpStatusOf, toWireError } from "../shared/errors";
-import { newRequestId } from "../shared/ids";
+import { AppError } from "../shared/errors";
 import { csrfProtection } from "./csrf";
 import type { WebEnv } from "./env";
 import { requireSession, safeNextPath } from "./guards";
-import { ErrorPage } from "./pages/layout";
+import { renderError } from "./error-page";
 import { LoginPage } from "./pages/login";
 import { projectRoutes } from "./routes/projects";
 import { pageSecurityHeaders } from "./security-headers";
@@ -57,17 +56,4 @@ webRoutes.use("*", requireSession());
 webRoutes.get("/", (c) => c.redirect("/dashboard/projects", 303));
 webRoutes.route("/", projectRoutes);
 
-webRoutes.onError((err, c) => {
-  const error = toWireError(err, c.get("requestId") ?? newRequestId());
-  const status = httpStatusOf(error.type) as 400;
-  const page = <ErrorPage title={titleOf(status)} message={error.message} csrfToken={c.get("csrfToken") ?? ""} session={c.get("session")} />;
-  return c.html(page, status);
-});
-
-function titleOf(status: number): string {
-  if (status === 401) return "Log in required";
-  if (status === 403) return "Forbidden";
-  if (status === 404) return "Not found";
-  if (status === 429) return "Slow down";
-  return status >= 500 ? "Something went wrong" : "Cannot do that";
-}
+webRoutes.onError(renderError);

@@ -55,7 +55,7 @@ describe("CSRF", () => {
     try {
       const { page } = await openPage(fresh);
       await loginThroughForm(page, url, token);
-      await page.evaluate(() => document.querySelector("form.logout input[name=_csrf]")?.remove());
+      await page.locator("form.logout input[name=_csrf]").evaluate((input) => input.remove());
       const [response] = await Promise.all([page.waitForResponse(/\/dashboard\/logout$/), page.click("form.logout button")]);
       expect(response.status()).toBe(403);
       expect(await page.locator("h1").textContent()).toBe("Forbidden");
