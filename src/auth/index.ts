@@ -3,6 +3,7 @@ export {
   requireMcpAuth,
   serveOAuthEndpoint,
   serveRootResourceMetadata,
+  insufficientScopeChallenge,
   oauthApi,
   canonicalRequest,
   mcpResource,

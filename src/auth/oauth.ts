@@ -165,6 +165,15 @@ export function serveOAuthEndpoint(c: Context<AppEnv>): Promise<Response> {
 }
 
 /**
+ * The step-up challenge for a connector whose grant lacks write access (MCP scope challenge handling):
+ * the client may re-authorize for every scope named here in one round trip.
+ */
+export function insufficientScopeChallenge(env: Env): string {
+  const metadataUrl = `${publicOrigin(env)}/.well-known/oauth-protected-resource${MCP_PATH}`;
+  return `Bearer realm="OAuth", error="insufficient_scope", scope="${OAUTH_SCOPES.read} ${OAUTH_SCOPES.write}", resource_metadata="${metadataUrl}"`;
+}
+
+/**
  * The origin-level protected resource metadata URL. The provider serves the path-aware document
  * (`/.well-known/oauth-protected-resource/mcp`) only; clients that predate path-aware discovery look at the
  * root, and this origin protects exactly one resource, so the root answers with the same document.

@@ -6,7 +6,14 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { authorizeCalls, enforceRateLimits, requireMcpAuth, requireTrustedOrigin, rpcCallsOf } from "../auth";
+import {
+  authorizeCalls,
+  enforceRateLimits,
+  insufficientScopeChallenge,
+  requireMcpAuth,
+  requireTrustedOrigin,
+  rpcCallsOf,
+} from "../auth";
 import { createDb } from "../db";
 import { AppError } from "../shared/errors";
 import { buildMcpServer, isReadOnlyTool } from "./server";
@@ -23,7 +30,13 @@ mcpRoutes.post("/", async (c) => {
     .catch(() => undefined);
   const calls = rpcCallsOf(body);
   const principal = c.get("principal");
-  authorizeCalls(principal, calls, isReadOnlyTool);
+  try {
+    authorizeCalls(principal, calls, isReadOnlyTool);
+  } catch (err) {
+    // An OAuth connector can fix this itself by asking the human for write access (step-up).
+    if (principal.kind === "oauth") c.header("WWW-Authenticate", insufficientScopeChallenge(c.env));
+    throw err;
+  }
   await enforceRateLimits(c.env, principal, calls);
 
   const server = buildMcpServer({

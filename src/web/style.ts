@@ -46,5 +46,7 @@ button.secondary { background: transparent; color: var(--accent); }
 svg.chart { background: var(--card); border: 1px solid var(--line); border-radius: 8px; width: 100%; height: auto; }
 svg.chart .bar { fill: var(--accent); } svg.chart text { fill: var(--muted); font-size: 11px; }
 svg.chart .axis { stroke: var(--line); }
+fieldset { border: 1px solid var(--line); border-radius: 6px; display: grid; gap: .4rem; }
+fieldset label { display: flex; gap: .5rem; align-items: baseline; font-weight: 400; }
 .warning { border-left: 4px solid var(--warn); padding-left: .8rem; }
 `;

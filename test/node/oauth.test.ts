@@ -84,6 +84,7 @@ describe("SDK client OAuth flow", () => {
       params: { name: "ensure_project", arguments: { human_key: "/srv/oauth-reader" } },
     });
     expect(res.status).toBe(403);
+    expect(res.headers.get("www-authenticate")).toContain('error="insufficient_scope", scope="mcp:read mcp:write"');
     expect(((await res.json()) as { error: { type: string } }).error.type).toBe("FORBIDDEN");
   });
 
