@@ -14,6 +14,11 @@ export {
 } from "./oauth";
 export { requireTrustedOrigin, allowedOrigins } from "./origin";
 export { authorizeCalls, rpcCallsOf, type RpcCall } from "./rbac";
-export { enforceRateLimits, RateLimiter } from "./rate-limiter";
+export {
+  enforceRateLimits,
+  checkCredentialAttempts,
+  recordFailedCredentialAttempt,
+  RateLimiter,
+} from "./rate-limiter";
 export { expectedAudience } from "./jwt";
 export type { Principal, Role } from "./principal";

@@ -8,6 +8,8 @@ import { ErrorPage } from "./pages/layout";
 export function renderError(err: Error, c: Context<WebEnv>): Response | Promise<Response> {
   const error = toWireError(err, c.get("requestId") ?? newRequestId());
   const status = httpStatusOf(error.type) as 400;
+  const retryAfter = error.details?.retry_after_seconds;
+  if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
   const page = <ErrorPage title={titleOf(status)} message={error.message} csrfToken={c.get("csrfToken") ?? ""} session={c.get("session")} />;
   return c.html(page, status);
 }

@@ -3,8 +3,8 @@
  * a session guard, and the HTML error page. Pages live in routes/.
  */
 import { Hono } from "hono";
-import { authenticate } from "../auth";
 import { AppError } from "../shared/errors";
+import { verifyTypedCredential } from "./credentials";
 import { csrfProtection } from "./csrf";
 import type { WebEnv } from "./env";
 import { requireSession, safeNextPath } from "./guards";
@@ -38,11 +38,11 @@ webRoutes.post("/login", async (c) => {
   const next = safeNextPath(typeof form.next === "string" ? form.next : undefined);
   const token = typeof form.token === "string" ? form.token.trim() : "";
   try {
-    const principal = await authenticate(c.env, token === "" ? undefined : token);
+    const principal = await verifyTypedCredential(c, token);
     await startSession(c, principal.role);
   } catch (err) {
     if (!(err instanceof AppError) || err.type !== "AUTHENTICATION_REQUIRED") throw err;
-    return c.html(<LoginPage csrfToken={c.get("csrfToken")} next={next} error="That token is not valid here." />, 401);
+    return c.html(<LoginPage csrfToken={c.get("csrfToken")} next={next} error={err.message} />, 401);
   }
   return c.redirect(next, 303);
 });

@@ -69,6 +69,19 @@ describe("login", () => {
     expect(browser.cookies.has("ph_session")).toBe(false);
   });
 
+  it("limits wrong tokens per address: after 10, even the right one gets 429 with Retry-After", async () => {
+    const browser = new Browser();
+    const from = { "CF-Connecting-IP": "203.0.113.7" };
+    const csrf = await browser.csrfFrom("/dashboard/login");
+    const attempt = (token: string) =>
+      browser.fetch("/dashboard/login", { method: "POST", headers: from, body: new URLSearchParams({ _csrf: csrf, token }) });
+    for (let i = 0; i < 10; i++) expect((await attempt(`wrong-${i}`)).status).toBe(401);
+    const blocked = await attempt("test-token");
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(browser.cookies.has("ph_session")).toBe(false);
+  });
+
   it("refuses a forged session cookie", async () => {
     const browser = new Browser();
     const forged = btoa(JSON.stringify({ sid: "x", role: "writer", exp: 9999999999 }));

@@ -5,8 +5,9 @@
  */
 import { AuthorizationError, CimdFetchError } from "@cloudflare/workers-oauth-provider";
 import { Hono, type Context } from "hono";
-import { authenticate, canonicalRequest, oauthApi, OAUTH_SCOPES, type GrantProps, type Role } from "../../auth";
+import { canonicalRequest, oauthApi, OAUTH_SCOPES, type GrantProps, type Role } from "../../auth";
 import { AppError } from "../../shared/errors";
+import { verifyTypedCredential } from "../credentials";
 import { csrfProtection } from "../csrf";
 import type { WebEnv } from "../env";
 import { renderError } from "../error-page";
@@ -66,8 +67,8 @@ authorizeRoutes.post("/", async (c) => {
 /** The typed deployment token wins; otherwise a dashboard session in this browser approves. */
 async function approver(c: Context<WebEnv>, token: string): Promise<{ role: Role; approvedVia: GrantProps["approvedVia"] }> {
   if (token !== "") {
-    const principal = await authenticate(c.env, token).catch((err: unknown) => {
-      throw err instanceof AppError
+    const principal = await verifyTypedCredential(c, token).catch((err: unknown) => {
+      throw err instanceof AppError && err.type === "AUTHENTICATION_REQUIRED"
         ? new AppError("AUTHENTICATION_REQUIRED", "That token is not valid here. Go back, enter the deployment token and approve again.")
         : err;
     });
