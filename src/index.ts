@@ -1,5 +1,6 @@
 /** Worker entry: wires fetch (Hono), queue consumers, the cron trigger and the Durable Object classes. */
 import { app } from "./app";
+import { purgeExpiredOAuthData } from "./auth";
 import { dispatchQueue, type QueueConsumer } from "./queues";
 
 export { RateLimiter } from "./auth";
@@ -10,7 +11,7 @@ export { SidecarContainer } from "./sidecar/container";
 const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {};
 
 /** Jobs run by the cron trigger (IMAP sync registers here). */
-const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [];
+const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [purgeExpiredOAuthData];
 
 export default {
   fetch: app.fetch,

@@ -4,6 +4,7 @@ export {
   serveOAuthEndpoint,
   serveRootResourceMetadata,
   insufficientScopeChallenge,
+  purgeExpiredOAuthData,
   oauthApi,
   canonicalRequest,
   mcpResource,

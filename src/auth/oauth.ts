@@ -154,6 +154,28 @@ export function oauthProvider(env: Env): OAuthProvider<Env> {
   return provider;
 }
 
+/** KV key of the purge sweep's resume point; the provider's own records never use this prefix. */
+const PURGE_CURSOR_KEY = "pigeonhole:oauth-purge-cursor";
+/** Keys checked per phase per cron run: well inside the subrequest limit beside the other jobs. */
+const PURGE_BATCH_SIZE = 100;
+
+/**
+ * Cron job: removes orphaned and expired grants and tokens (defence in depth beside KV TTLs), resuming
+ * where the previous run stopped so a large namespace is swept over several runs.
+ */
+export async function purgeExpiredOAuthData(env: Env): Promise<void> {
+  const provider = oauthProvider(env);
+  const cursor = (await env.OAUTH_KV.get(PURGE_CURSOR_KEY)) ?? undefined;
+  const purge = (from: string | undefined) => provider.purgeExpiredData(env, { batchSize: PURGE_BATCH_SIZE, cursor: from });
+  // A cursor the library no longer understands (an upgrade, a corrupted value) must not stop every later run.
+  const result = await purge(cursor).catch((err: unknown) => {
+    if (cursor !== undefined && err instanceof TypeError) return purge(undefined);
+    throw err;
+  });
+  if (result.cursor) await env.OAUTH_KV.put(PURGE_CURSOR_KEY, result.cursor);
+  else await env.OAUTH_KV.delete(PURGE_CURSOR_KEY);
+}
+
 /** Helpers for the authorize page (parse, consent, complete). */
 export function oauthApi(env: Env): OAuthHelpers {
   return getOAuthApi<Env>(optionsFor(env), env);
