@@ -22,4 +22,4 @@ export {
   RateLimiter,
 } from "./rate-limiter";
 export { expectedAudience } from "./jwt";
-export type { Principal, Role } from "./principal";
+export type { Principal, Role, BoundAgent } from "./principal";

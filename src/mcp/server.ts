@@ -8,6 +8,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprot
 import { z } from "zod";
 import { SERVICE_VERSION } from "../mail";
 import { AppError } from "../shared/errors";
+import { bindAgentArguments } from "./agent-binding";
 import type { ToolContext, ToolDefinition } from "./tool";
 import { invalidArguments, toolFailure, toolSuccess } from "./results";
 import { TOOLS } from "./tools";
@@ -51,7 +52,7 @@ export function buildMcpServer(ctx: ToolContext): Server {
       if (!tool) {
         throw new AppError("NOT_FOUND", `Unknown tool ${JSON.stringify(request.params.name)}; call tools/list.`);
       }
-      const parsed = tool.input.safeParse(request.params.arguments ?? {});
+      const parsed = tool.input.safeParse(bindAgentArguments(tool, ctx.principal, request.params.arguments ?? {}));
       if (!parsed.success) throw invalidArguments(parsed.error);
       return toolSuccess(await tool.run(ctx, parsed.data));
     } catch (err) {

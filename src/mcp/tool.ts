@@ -23,6 +23,11 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject> {
   input: Input;
   /** Read-only tools never change state; readers (RBAC) may call only these. */
   readOnly: boolean;
+  /**
+   * For tools that act as an agent: the argument naming it, when it is neither `sender_name` nor
+   * `agent_name` (e.g. `to_agent` for respond_contact). See agent-binding.ts.
+   */
+  actsAs?: string;
   run(ctx: ToolContext, input: z.output<Input>): Promise<object>;
 }
 
