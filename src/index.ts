@@ -5,6 +5,7 @@ import { dispatchQueue, type QueueConsumer } from "./queues";
 
 export { RateLimiter } from "./auth";
 export { ProjectCoordinator } from "./coordinator";
+export { MailEvents } from "./notifications";
 export { SidecarContainer } from "./sidecar/container";
 
 /** Consumers by queue name; each context registers its own as it lands. */

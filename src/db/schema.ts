@@ -1,18 +1,17 @@
 /**
- * D1 schema (drizzle). Migrations in ../../migrations are generated from this file by drizzle-kit;
- * FTS5 tables and triggers are hand-written SQL in their own migration files.
+ * D1 schema (drizzle), one file per area under ./schema. Migrations in ../../migrations are generated
+ * from these exports by drizzle-kit; FTS5 tables and triggers are hand-written SQL in their own files.
  * Timestamps are ISO-8601 UTC text: they sort lexicographically and read well in the archive.
  */
-import { sqliteTable, text, integer } from "drizzle-orm/sqlite-core";
-
-/** A project is a working directory (its absolute path is the human key) or a named slug. */
-export const projects = sqliteTable("projects", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  /** lowercase, runs of non-[a-z0-9] collapsed to "-", trimmed; unique. */
-  slug: text("slug").notNull().unique(),
-  /** the absolute path the project was created from, verbatim (symlinks not resolved). */
-  humanKey: text("human_key").notNull(),
-  createdAt: text("created_at").notNull(),
-});
-
-export type ProjectRow = typeof projects.$inferSelect;
+export { projects, type ProjectRow } from "./schema/projects";
+export {
+  agents,
+  messages,
+  messageRecipients,
+  contacts,
+  toolMetrics,
+  type AgentRow,
+  type MessageRow,
+  type MessageRecipientRow,
+  type ContactRow,
+} from "./schema/mail";

@@ -27,7 +27,7 @@ export function isAbsolutePath(key: string): boolean {
   return key.startsWith("/") || /^[A-Za-z]:[\\/]/.test(key) || key.startsWith("\\\\");
 }
 
-function toProject(row: ProjectRow): Project {
+export function toProject(row: ProjectRow): Project {
   return { id: row.id, slug: row.slug, human_key: row.humanKey, created_at: row.createdAt };
 }
 

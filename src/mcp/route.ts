@@ -1,13 +1,15 @@
 /**
  * The /mcp Streamable HTTP endpoint: stateless, JSON responses, one server + transport per request.
- * Order: Origin/Host → bearer (OAuth token, static token, JWT; see auth/oauth.ts) → role → rate limit → MCP. The body is parsed once here (routing decisions
- * need the tool names) and handed to the transport as `parsedBody`.
+ * Order: Origin/Host → bearer (OAuth token, static token, JWT, agent token; see auth/oauth.ts) → role →
+ * rate limit → MCP. The body is parsed once here (routing decisions need the tool names) and handed to the
+ * transport as `parsedBody`.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import {
   authorizeCalls,
+  bearerTokenOf,
   enforceRateLimits,
   insufficientScopeChallenge,
   requireMcpAuth,
@@ -15,7 +17,9 @@ import {
   rpcCallsOf,
 } from "../auth";
 import { createDb } from "../db";
+import { durableNotifier } from "../notifications";
 import { AppError } from "../shared/errors";
+import { openMailEvents } from "./events";
 import { buildMcpServer, isReadOnlyTool } from "./server";
 
 export const mcpRoutes = new Hono<AppEnv>();
@@ -39,12 +43,16 @@ mcpRoutes.post("/", async (c) => {
   }
   await enforceRateLimits(c.env, principal, calls);
 
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const server = buildMcpServer({
     env: c.env,
     db: createDb(c.env.DB),
     requestId: c.get("requestId"),
     principal,
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    // An agent's registration token as the bearer stands in for the token argument of acting tools.
+    agentBearer: principal.kind === "agent" ? bearerTokenOf(c.req.header("Authorization")) : undefined,
+    waitUntil,
+    notifier: durableNotifier(c.env, waitUntil),
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
@@ -58,6 +66,9 @@ mcpRoutes.post("/", async (c) => {
     await server.close();
   }
 });
+
+// Push for new mail lives beside the stateless endpoint, in the project's MailEvents Durable Object.
+mcpRoutes.get("/events", openMailEvents);
 
 // Stateless server: no standalone SSE stream and no sessions to delete.
 mcpRoutes.on(["GET", "DELETE"], "/", (c) => {

@@ -4,11 +4,20 @@
  * of schemas and every failure, including schema failures, is mapped to our typed errors exactly once.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { SERVICE_VERSION } from "../mail";
-import { AppError } from "../shared/errors";
+import { AppError, toWireError, type WireError } from "../shared/errors";
 import { bindAgentArguments } from "./agent-binding";
+import { recordToolCall } from "./metrics";
+import { FIXED_RESOURCES, readResource, RESOURCE_TEMPLATES } from "./resources/catalog";
 import type { ToolContext, ToolDefinition } from "./tool";
 import { invalidArguments, toolFailure, toolSuccess } from "./results";
 import { TOOLS } from "./tools";
@@ -33,7 +42,7 @@ export function publishedInputSchema(tool: ToolDefinition): Record<string, unkno
 export function buildMcpServer(ctx: ToolContext): Server {
   const server = new Server(
     { name: "pigeonhole", version: SERVICE_VERSION },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
   );
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({
@@ -48,17 +57,55 @@ export function buildMcpServer(ctx: ToolContext): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const tool = TOOLS_BY_NAME.get(request.params.name);
+    let result;
     try {
       if (!tool) {
         throw new AppError("NOT_FOUND", `Unknown tool ${JSON.stringify(request.params.name)}; call tools/list.`);
       }
       const parsed = tool.input.safeParse(bindAgentArguments(tool, ctx.principal, request.params.arguments ?? {}));
       if (!parsed.success) throw invalidArguments(parsed.error);
-      return toolSuccess(await tool.run(ctx, parsed.data));
+      result = toolSuccess(await tool.run(ctx, parsed.data));
     } catch (err) {
-      return toolFailure(err, ctx.requestId);
+      result = toolFailure(err, ctx.requestId);
+    }
+    // Counted after the reply; unknown names are not counted so the table stays bounded.
+    if (tool) ctx.waitUntil(recordToolCall(ctx.db, tool.name, result.isError === true).catch(() => undefined));
+    return result;
+  });
+
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: FIXED_RESOURCES }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+    try {
+      return await readResource(ctx, request.params.uri);
+    } catch (err) {
+      throw resourceError(err, ctx.requestId);
     }
   });
 
   return server;
 }
+
+/**
+ * Resource reads fail as JSON-RPC errors (the protocol has no isError for them): the message starts with
+ * the stable TYPE like tool errors do, and `data` carries the same {type, message, details}.
+ */
+function resourceError(err: unknown, requestId: string): ResourceReadError {
+  const wire = toWireError(err, requestId);
+  const code = wire.type === "INTERNAL" ? ErrorCode.InternalError : wire.type === "NOT_FOUND" ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams;
+  return new ResourceReadError(code, `${wire.type}: ${wire.message}`, wire);
+}
+
+/** The SDK sends a thrown error's code, message and data as the JSON-RPC error (McpError would prefix its text). */
+class ResourceReadError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data: WireError,
+  ) {
+    super(message);
+  }
+}
+
+/** The MCP spec's code for an unknown resource. */
+const RESOURCE_NOT_FOUND = -32002;

@@ -5,13 +5,23 @@
 import type { z } from "zod";
 import type { Principal } from "../auth";
 import type { Db } from "../db";
+import type { ContactSignals, InboxNotifier } from "../mail";
 
 export interface ToolContext {
   env: Env;
   db: Db;
   requestId: string;
-  /** The authenticated caller (static token or JWT). */
+  /** The authenticated caller (static token, JWT, OAuth connector, or an agent's own token). */
   principal: Principal;
+  /**
+   * The HTTP bearer when it is an agent's registration token (principal kind "agent"): it authenticates
+   * acting calls that pass no token argument.
+   */
+  agentBearer?: string | undefined;
+  /** Push: pokes subscribers when mail is delivered (absent in unit tests). */
+  notifier?: InboxNotifier | undefined;
+  /** Facts other contexts own that widen who may message whom (overlapping claims); none by default. */
+  contactSignals?: ContactSignals | undefined;
   /** Lets a handler finish background work (archive writes, notifications) after replying. */
   waitUntil(promise: Promise<unknown>): void;
 }

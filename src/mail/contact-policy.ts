@@ -1,0 +1,126 @@
+/**
+ * Who may message whom. Per recipient, in order: self → allowed; the recipient's policy `block_all` or a
+ * denial of the sender (blocked link) → CONTACT_BLOCKED; `open` → allowed; otherwise allowed when the
+ * recipient is a participant of the thread being written to, holds claims overlapping the sender's, or
+ * (under `auto`) the pair has an approved link in either direction or exchanged a message in the last 24 h;
+ * `contacts_only` accepts only thread participants, overlapping claims and the sender's own approved link.
+ * Cross-project recipients need an approved link (or `open`).
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "../db";
+import { nowIso } from "../shared/time";
+import { CONTACT_REQUEST_TOPIC, normalizePolicy } from "./contacts";
+
+/** A message in either direction within this window lets an `auto` pair keep talking (the original's 24 h). */
+export const EXCHANGE_WINDOW_SECONDS = 24 * 3600;
+
+/**
+ * Facts about agents that other contexts own. Claims live in the project's Durable Object (claims issue);
+ * until that lands the default port reports no overlaps, so the claims rule never allows anything yet.
+ */
+export interface ContactSignals {
+  /** The ids among `candidateIds` whose active claims overlap the sender's in that project. */
+  overlappingClaimHolders(projectId: number, senderId: number, candidateIds: readonly number[]): Promise<ReadonlySet<number>>;
+}
+
+export const NO_CONTACT_SIGNALS: ContactSignals = {
+  overlappingClaimHolders: async () => new Set<number>(),
+};
+
+export interface PolicyRecipient {
+  id: number;
+  name: string;
+  projectId: number;
+  projectSlug: string;
+  policy: string;
+}
+
+export interface ContactVerdict {
+  blocked: PolicyRecipient[];
+  required: PolicyRecipient[];
+}
+
+interface Flags {
+  id: number;
+  link_out: number;
+  link_in: number;
+  denied: number;
+  exchanged: number;
+  in_thread: number;
+}
+
+export async function evaluateContacts(
+  db: Db,
+  sender: { id: number; projectId: number },
+  recipients: readonly PolicyRecipient[],
+  threadId: string | null,
+  signals: ContactSignals = NO_CONTACT_SIGNALS,
+): Promise<ContactVerdict> {
+  const verdict: ContactVerdict = { blocked: [], required: [] };
+  const others = recipients.filter((r) => r.id !== sender.id);
+  if (others.length === 0) return verdict;
+  // `open` recipients still need the query: a denial of this sender overrides even `open`.
+  const undecided = others;
+  const flags = await loadFlags(db, sender, undecided, threadId);
+  const local = undecided.filter((r) => r.projectId === sender.projectId).map((r) => r.id);
+  const claimOverlap = local.length > 0 ? await signals.overlappingClaimHolders(sender.projectId, sender.id, local) : new Set<number>();
+  for (const r of undecided) {
+    const f = flags.get(r.id);
+    const policy = normalizePolicy(r.policy);
+    if (policy === "block_all" || f?.denied) {
+      verdict.blocked.push(r);
+      continue;
+    }
+    if (policy === "open") continue;
+    const sameProject = r.projectId === sender.projectId;
+    const linkOut = Boolean(f?.link_out);
+    const allowed = sameProject
+      ? Boolean(f?.in_thread) ||
+        claimOverlap.has(r.id) ||
+        linkOut ||
+        (policy === "auto" && (Boolean(f?.link_in) || Boolean(f?.exchanged)))
+      : linkOut || (policy === "auto" && Boolean(f?.link_in));
+    if (!allowed) verdict.required.push(r);
+  }
+  return verdict;
+}
+
+/** One query answers every rule for every candidate. */
+async function loadFlags(
+  db: Db,
+  sender: { id: number; projectId: number },
+  candidates: readonly PolicyRecipient[],
+  threadId: string | null,
+): Promise<Map<number, Flags>> {
+  const now = nowIso();
+  const cutoff = new Date(Date.now() - EXCHANGE_WINDOW_SECONDS * 1000).toISOString();
+  const ids = JSON.stringify(candidates.map((c) => c.id));
+  // A numeric thread id also names the message that seeded it (thread "<id>").
+  const seedId = threadId !== null && /^\d{1,15}$/.test(threadId) ? Number(threadId) : -1;
+  const inThread =
+    threadId === null
+      ? sql`0`
+      : sql`EXISTS (
+          SELECT 1 FROM messages m
+          WHERE m.project_id = ${sender.projectId} AND (m.thread_id = ${threadId} OR (m.id = ${seedId} AND m.thread_id IS NULL))
+            AND (m.sender_id = c.id OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = c.id))
+            AND (m.sender_id = ${sender.id} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = ${sender.id})))`;
+  const rows = await db.all<Flags>(sql`
+    WITH c(id) AS (SELECT value FROM json_each(${ids}))
+    SELECT c.id AS id,
+      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = ${sender.id} AND k.to_agent_id = c.id
+              AND k.status = 'approved' AND (k.expires_ts IS NULL OR k.expires_ts > ${now})) AS link_out,
+      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = c.id AND k.to_agent_id = ${sender.id}
+              AND k.status = 'approved' AND (k.expires_ts IS NULL OR k.expires_ts > ${now})) AS link_in,
+      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = ${sender.id} AND k.to_agent_id = c.id
+              AND k.status = 'blocked') AS denied,
+      (EXISTS (SELECT 1 FROM messages m JOIN message_recipients r ON r.message_id = m.id
+               WHERE m.sender_id = ${sender.id} AND r.agent_id = c.id AND m.created_ts > ${cutoff}
+                 AND coalesce(m.topic, '') <> ${CONTACT_REQUEST_TOPIC})
+       OR EXISTS (SELECT 1 FROM message_recipients r JOIN messages m ON m.id = r.message_id
+               WHERE r.agent_id = ${sender.id} AND m.sender_id = c.id AND r.created_ts > ${cutoff}
+                 AND coalesce(m.topic, '') <> ${CONTACT_REQUEST_TOPIC})) AS exchanged,
+      ${inThread} AS in_thread
+    FROM c`);
+  return new Map(rows.map((row) => [Number(row.id), row]));
+}

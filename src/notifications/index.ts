@@ -1,0 +1,2 @@
+export { MailEvents, type NewMailEvent } from "./mail-events";
+export { durableNotifier, mailEventsStub } from "./notifier";
