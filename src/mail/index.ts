@@ -47,3 +47,4 @@ export { INBOX_DEFAULT_LIMIT, INBOX_MAX_LIMIT } from "./inbox";
 export { REQUEST_TTL_SECONDS, APPROVAL_TTL_SECONDS } from "./contacts";
 export { EXCHANGE_WINDOW_SECONDS } from "./contact-policy";
 export { BROADCAST_ACTIVE_WINDOW_SECONDS } from "./directory";
+export { findAgentByToken, type TokenAgent } from "./agent-tokens";

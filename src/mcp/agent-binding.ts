@@ -14,6 +14,8 @@ import type { ToolDefinition } from "./tool";
 
 const TOKEN_FIELDS = ["registration_token", "sender_token"] as const;
 const DEFAULT_NAME_FIELDS = ["sender_name", "agent_name"] as const;
+/** The project an acting tool works in (macro_start_session names it by path). */
+const PROJECT_FIELDS = ["project_key", "human_key"] as const;
 
 /** The argument naming the acting agent, or undefined when the tool does not act as an agent. */
 export function actingAgentField(tool: ToolDefinition): string | undefined {
@@ -40,9 +42,10 @@ export function bindAgentArguments(tool: ToolDefinition, principal: Principal, a
   const bound = { ...args };
   const shape = tool.input.shape as Record<string, unknown>;
 
-  if ("project_key" in shape) {
-    const key = bound.project_key;
-    if (key === undefined || key === "") bound.project_key = agent.projectSlug;
+  for (const field of PROJECT_FIELDS) {
+    if (!(field in shape)) continue;
+    const key = bound[field];
+    if (key === undefined || key === "") bound[field] = field === "human_key" ? agent.projectHumanKey : agent.projectSlug;
     else if (typeof key === "string" && !sameProject(key, agent)) {
       throw forbidden(agent, `project ${JSON.stringify(key.slice(0, 200))}`);
     }

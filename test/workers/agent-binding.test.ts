@@ -110,6 +110,19 @@ describe("bindAgentArguments", () => {
     });
   });
 
+  it("fills and checks a project named by path (human_key, as macro_start_session takes it)", () => {
+    const macro = defineTool({
+      name: "macro_like",
+      title: "t",
+      description: "d",
+      readOnly: false,
+      input: z.object({ human_key: z.string(), agent_name: z.string(), registration_token: z.string().optional() }),
+      run,
+    });
+    expect(bindAgentArguments(macro, agentPrincipal, {})).toEqual({ human_key: "/srv/backend", agent_name: "GreenCastle" });
+    expect(forbiddenBy(() => bindAgentArguments(macro, agentPrincipal, { human_key: "/srv/elsewhere" })).type).toBe("FORBIDDEN");
+  });
+
   it("changes nothing for other credentials", () => {
     const args = { project_key: "x", agent_name: "Anyone" };
     expect(bindAgentArguments(inboxTool, staticPrincipal, args)).toBe(args);
