@@ -48,3 +48,12 @@ export { REQUEST_TTL_SECONDS, APPROVAL_TTL_SECONDS } from "./contacts";
 export { EXCHANGE_WINDOW_SECONDS } from "./contact-policy";
 export { BROADCAST_ACTIVE_WINDOW_SECONDS } from "./directory";
 export { findAgentByToken, type TokenAgent } from "./agent-tokens";
+export {
+  overseerMailbox,
+  overseerThread,
+  overseerSearch,
+  sendAsOverseer,
+  OVERSEER_NAME,
+  type OverseerMessage,
+  type ThreadMessage,
+} from "./overseer";

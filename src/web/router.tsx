@@ -10,6 +10,7 @@ import type { WebEnv } from "./env";
 import { requireSession, safeNextPath } from "./guards";
 import { renderError } from "./error-page";
 import { LoginPage } from "./pages/login";
+import { mailRoutes } from "./routes/mail";
 import { projectRoutes } from "./routes/projects";
 import { pageSecurityHeaders } from "./security-headers";
 import { endSession, startSession } from "./session";
@@ -55,5 +56,6 @@ webRoutes.post("/logout", (c) => {
 webRoutes.use("*", requireSession());
 webRoutes.get("/", (c) => c.redirect("/dashboard/projects", 303));
 webRoutes.route("/", projectRoutes);
+webRoutes.route("/", mailRoutes);
 
 webRoutes.onError(renderError);

@@ -87,3 +87,31 @@ export async function loginThroughForm(page: Page, baseUrl: string, token: strin
   await page.fill("#token", token);
   await Promise.all([page.waitForURL(/\/dashboard\/projects/), page.click("button[type=submit]")]);
 }
+
+export interface InertnessReport {
+  /** `window.__xss` after the page loaded (stored payloads set it when they run) */
+  xssFlag: unknown;
+  /** `<script>`, `<iframe>`, `<object>`, `<embed>` elements inside <main> */
+  activeElements: number;
+  /** attributes named on* anywhere in <main> */
+  eventHandlers: number;
+  /** href/src/action values with a javascript:, data: or vbscript: scheme inside <main> */
+  scriptUrls: number;
+}
+
+/** What a page's DOM says about stored markup, read in the browser itself (not by matching HTML text). */
+export async function inertness(page: Page): Promise<InertnessReport> {
+  // A string expression: the test project's TypeScript has no DOM types, the browser does.
+  return page.evaluate(`(() => {
+    const main = document.querySelector("main") ?? document.body;
+    const all = [main, ...main.querySelectorAll("*")];
+    return {
+      xssFlag: window.__xss,
+      activeElements: main.querySelectorAll("script, iframe, object, embed, frame").length,
+      eventHandlers: all.reduce((n, el) => n + [...el.attributes].filter((a) => /^on/i.test(a.name)).length, 0),
+      scriptUrls: all.reduce((n, el) => n + ["href", "src", "action", "formaction", "xlink:href"]
+        .map((name) => el.getAttribute(name) ?? "")
+        .filter((value) => /^\\s*(javascript|data|vbscript):/i.test(value)).length, 0),
+    };
+  })()`);
+}
