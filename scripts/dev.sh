@@ -17,7 +17,8 @@ trap cleanup EXIT INT TERM
 
 log "starting wrangler dev on 127.0.0.1:$PORT"
 wrangler dev --ip 127.0.0.1 --port "$PORT" --show-interactive-dev-session=false \
-  --var "PIGEONHOLE_TOKEN:$TOKEN" --var "PUBLIC_BASE_URL:http://127.0.0.1:$PORT" &
+  --var "PIGEONHOLE_TOKEN:$TOKEN" --var "PUBLIC_BASE_URL:http://127.0.0.1:$PORT" \
+  --var "ALLOWED_ORIGINS:http://127.0.0.1:$PORT,http://localhost:$PORT" &
 pids+=($!)
 
 for _ in $(seq 1 300); do

@@ -66,7 +66,12 @@ ensure_dev_vars() {
   chmod 600 .dev.vars
   add_dev_var PIGEONHOLE_TOKEN "${PIGEONHOLE_TOKEN:-$(random_secret)}"
   add_dev_var ALLOW_PRIVATE_MAIL_HOSTS true
-  add_dev_var SESSION_SIGNING_KEY "$(random_secret)"
+  # HMAC key for dashboard session cookies and CSRF tokens.
+  add_dev_var SESSION_SIGNING_KEY "${SESSION_SIGNING_KEY:-$(random_secret)}"
+  # AES-256-GCM key for mailbox SMTP/IMAP passwords (32 random bytes, base64).
+  add_dev_var MAILBOX_ENCRYPTION_KEY "${MAILBOX_ENCRYPTION_KEY:-$(random_secret)}"
+  # Tracking/unsubscribe token keys, "kid:base64key[,kid:oldkey…]"; the first signs, all verify.
+  add_dev_var TRACKING_SIGNING_KEYS "${TRACKING_SIGNING_KEYS:-1:$(random_secret)}"
 }
 
 add_dev_var() {

@@ -5,10 +5,12 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "./app-env";
 import { serveOAuthEndpoint, serveRootResourceMetadata } from "./auth";
+import { archiveRoutes, attachmentRoutes } from "./coordinator";
 import { databaseReady } from "./mail";
 import { mcpRoutes } from "./mcp";
 import { AppError, httpStatusOf, toWireError } from "./shared/errors";
 import { newRequestId } from "./shared/ids";
+import { trackingRoutes } from "./tracking";
 import { authorizeRoutes, webRoutes } from "./web";
 
 // strict: false so /mcp and /mcp/ are the same endpoint.
@@ -26,6 +28,11 @@ app.get("/health/readiness", async (c) =>
 );
 
 app.route("/mcp", mcpRoutes);
+app.route("/archive", archiveRoutes);
+app.route("/attachments", attachmentRoutes);
+
+// Public: /t/c, /t/o (click, open) and /u (unsubscribe); no auth, Host checked.
+app.route("/", trackingRoutes);
 
 // OAuth 2.1 for remote connectors: the consent page is ours, the protocol endpoints are the provider's.
 app.route("/oauth/authorize", authorizeRoutes);

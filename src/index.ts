@@ -1,7 +1,9 @@
 /** Worker entry: wires fetch (Hono), queue consumers, the cron trigger and the Durable Object classes. */
 import { app } from "./app";
 import { purgeExpiredOAuthData } from "./auth";
+import { consumeSendQueue } from "./campaigns";
 import { dispatchQueue, type QueueConsumer } from "./queues";
+import { consumeTrackingEvents } from "./tracking";
 
 export { RateLimiter } from "./auth";
 export { ProjectCoordinator } from "./coordinator";
@@ -9,7 +11,10 @@ export { MailEvents } from "./notifications";
 export { SidecarContainer } from "./sidecar/container";
 
 /** Consumers by queue name; each context registers its own as it lands. */
-const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {};
+const QUEUE_CONSUMERS: Readonly<Record<string, QueueConsumer>> = {
+  "send-queue": consumeSendQueue,
+  "tracking-events": consumeTrackingEvents,
+};
 
 /** Jobs run by the cron trigger (IMAP sync registers here). */
 const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise<void>> = [purgeExpiredOAuthData];

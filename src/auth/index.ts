@@ -1,4 +1,4 @@
-export { bearerTokenOf, authenticate } from "./bearer";
+export { requireBearer, requireBearerOrBasic, bearerTokenOf, basicPasswordOf, authenticate } from "./bearer";
 export {
   requireMcpAuth,
   serveOAuthEndpoint,
@@ -13,7 +13,7 @@ export {
   OAUTH_PATHS,
   type GrantProps,
 } from "./oauth";
-export { requireTrustedOrigin, allowedOrigins } from "./origin";
+export { requireTrustedOrigin, requireServedHost, isServedHost, allowedOrigins } from "./origin";
 export { authorizeCalls, rpcCallsOf, type RpcCall } from "./rbac";
 export {
   enforceRateLimits,

@@ -232,6 +232,8 @@ export function requireMcpAuth(): MiddlewareHandler<AppEnv> {
       c.res = response;
       return;
     }
+    // A CORS preflight, answered by the provider itself (the Origin was already checked).
+    if (response.status < 400) return response;
     for (const name of ["WWW-Authenticate", "Retry-After"]) {
       const value = response.headers.get(name);
       if (value) c.header(name, value);

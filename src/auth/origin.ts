@@ -16,7 +16,12 @@ export function allowedOrigins(env: Env): Set<string> {
   );
 }
 
+let hostnamesMemo: { key: string; hosts: Set<string> } | undefined;
+
 function allowedHostnames(env: Env): Set<string> {
+  // Memoised on the two vars it derives from: tracking routes check Host on every hit.
+  const key = `${env.PUBLIC_BASE_URL}\n${env.ALLOWED_ORIGINS}`;
+  if (hostnamesMemo?.key === key) return hostnamesMemo.hosts;
   const hosts = new Set(LOOPBACK_HOSTNAMES);
   hosts.add(new URL(env.PUBLIC_BASE_URL).hostname);
   for (const origin of allowedOrigins(env)) {
@@ -26,7 +31,25 @@ function allowedHostnames(env: Env): Set<string> {
       // An unparsable entry allows nothing; the origin list itself still applies verbatim.
     }
   }
+  hostnamesMemo = { key, hosts };
   return hosts;
+}
+
+/** True when a Host header names this deployment (PUBLIC_BASE_URL, an allowed origin, or loopback). */
+export function isServedHost(env: Env, hostHeader: string | undefined): boolean {
+  return hostHeader === undefined || allowedHostnames(env).has(hostnameOf(hostHeader));
+}
+
+/**
+ * Host check alone, for public routes that any site may call cross-origin (tracking, RFC 8058
+ * one-click unsubscribe): mail providers POST from their own origins, so Origin is not checked.
+ */
+export function requireServedHost(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const host = c.req.header("Host");
+    if (!isServedHost(c.env, host)) throw new AppError("FORBIDDEN", `Host ${JSON.stringify(host)} is not served here.`);
+    await next();
+  };
 }
 
 export function requireTrustedOrigin(): MiddlewareHandler<AppEnv> {
@@ -36,9 +59,7 @@ export function requireTrustedOrigin(): MiddlewareHandler<AppEnv> {
       throw new AppError("FORBIDDEN", `Origin ${JSON.stringify(origin)} is not allowed; add it to ALLOWED_ORIGINS.`);
     }
     const host = c.req.header("Host");
-    if (host !== undefined && !allowedHostnames(c.env).has(hostnameOf(host))) {
-      throw new AppError("FORBIDDEN", `Host ${JSON.stringify(host)} is not served here.`);
-    }
+    if (!isServedHost(c.env, host)) throw new AppError("FORBIDDEN", `Host ${JSON.stringify(host)} is not served here.`);
     await next();
   };
 }

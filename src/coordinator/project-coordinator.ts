@@ -1,44 +1,84 @@
 /**
- * ProjectCoordinator: one SQLite-backed Durable Object per project. It is the single writer for the
- * project's claims (atomic check-and-grant) and the archive's git lock. The class is a thin RPC
- * surface; its storage schema is versioned and migrated when the object wakes.
+ * ProjectCoordinator: one SQLite-backed Durable Object per project (named by the project's slug). It is the single
+ * writer for the project's claims (atomic check-and-grant) and the archive's git lock. The class is a thin RPC
+ * surface over CoordinatorImpl; its storage schema is versioned and migrated when the object wakes.
  */
 import { DurableObject } from "cloudflare:workers";
-
-/** Bump when the DO's SQLite schema changes; migrations run in order on wake. */
-const SCHEMA_VERSION = 1;
-
-const SCHEMA_MIGRATIONS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-];
+import type { ArchiveAgentProfile, ArchiveMessage } from "./archive/documents";
+import { CoordinatorImpl, type ClaimInput, type SelectorInput } from "./coordinator-impl";
+import type { AgentRef } from "./types";
 
 export class ProjectCoordinator extends DurableObject<Env> {
+  readonly #impl: CoordinatorImpl;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => this.#ensureSchema());
+    this.#impl = new CoordinatorImpl(ctx, env);
+    ctx.blockConcurrencyWhile(async () => this.#impl.ensureSchema());
   }
 
   /** The storage schema version this object runs on (useful to operators and tests). */
-  schemaVersion(): number {
-    return this.#storedVersion();
+  schemaVersion() {
+    return this.#impl.schemaVersion();
   }
 
-  #storedVersion(): number {
-    const sql = this.ctx.storage.sql;
-    sql.exec(SCHEMA_MIGRATIONS[0]!);
-    const row = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
-    return row ? Number(row.value) : 0;
+  claim(input: ClaimInput) {
+    return this.#impl.claim(input);
   }
 
-  #ensureSchema(): void {
-    const current = this.#storedVersion();
-    if (current >= SCHEMA_VERSION) return;
-    this.ctx.storage.transactionSync(() => {
-      for (const statement of SCHEMA_MIGRATIONS.slice(current)) this.ctx.storage.sql.exec(statement);
-      this.ctx.storage.sql.exec(
-        `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-        String(SCHEMA_VERSION),
-      );
-    });
+  release(input: SelectorInput) {
+    return this.#impl.release(input);
+  }
+
+  renew(input: SelectorInput & { extend_seconds: number }) {
+    return this.#impl.renew(input);
+  }
+
+  getClaim(claimId: number) {
+    return this.#impl.getClaim(claimId);
+  }
+
+  forceRelease(input: { slug: string; agent: AgentRef; claim_id: number; holder_last_active_ts?: string }) {
+    return this.#impl.forceRelease(input);
+  }
+
+  check(input: { agent: AgentRef; paths: string[] }) {
+    return this.#impl.check(input);
+  }
+
+  list(activeOnly: boolean) {
+    return this.#impl.list(activeOnly);
+  }
+
+  claimsOverlap(agentA: number, agentB: number) {
+    return this.#impl.claimsOverlap(agentA, agentB);
+  }
+
+  overlappingHolders(agent: number, candidates: number[]) {
+    return this.#impl.overlappingHolders(agent, candidates);
+  }
+
+  archiveMessage(message: ArchiveMessage) {
+    return this.#impl.archiveMessage(message);
+  }
+
+  archiveProfile(slug: string, profile: ArchiveAgentProfile) {
+    return this.#impl.archiveProfile(slug, profile);
+  }
+
+  archivedMessageIds(ids: number[]) {
+    return this.#impl.archivedMessageIds(ids);
+  }
+
+  archiveHead() {
+    return this.#impl.archiveHead();
+  }
+
+  flushArchive(slug: string) {
+    return this.#impl.flushArchive(slug);
+  }
+
+  override alarm() {
+    return this.#impl.alarm();
   }
 }

@@ -2,7 +2,7 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-/** `$client` is the D1 binding itself, for raw batches that need explicit column aliases. */
+/** `$client` is the raw D1 binding, for multi-row statements and batches drizzle would over-parameterise. */
 export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 export function createDb(d1: D1Database): Db {

@@ -17,9 +17,14 @@ const DEFAULT_NAME_FIELDS = ["sender_name", "agent_name"] as const;
 /** The project an acting tool works in (macro_start_session names it by path). */
 const PROJECT_FIELDS = ["project_key", "human_key"] as const;
 
+/** Top-level fields of an object input; `{action, payload}` union tools have none of the acting fields. */
+function shapeOf(tool: ToolDefinition): Record<string, unknown> {
+  return "shape" in tool.input ? (tool.input.shape as Record<string, unknown>) : {};
+}
+
 /** The argument naming the acting agent, or undefined when the tool does not act as an agent. */
 export function actingAgentField(tool: ToolDefinition): string | undefined {
-  const shape = tool.input.shape as Record<string, unknown>;
+  const shape = shapeOf(tool);
   if (!TOKEN_FIELDS.some((field) => field in shape)) return undefined;
   if (tool.actsAs !== undefined) return tool.actsAs;
   return DEFAULT_NAME_FIELDS.find((field) => field in shape);
@@ -35,12 +40,14 @@ function sameAgent(name: string, agent: BoundAgent): boolean {
   return name.trim().toLowerCase() === agent.name.toLowerCase();
 }
 
-export function bindAgentArguments(tool: ToolDefinition, principal: Principal, args: Record<string, unknown>): Record<string, unknown> {
+/** Arguments as bound to the connection's agent; anything but a plain object is left for zod to reject. */
+export function bindAgentArguments(tool: ToolDefinition, principal: Principal, args: unknown): unknown {
   const agent = principal.agent;
   const nameField = actingAgentField(tool);
   if (principal.kind !== "agent" || agent === undefined || nameField === undefined) return args;
-  const bound = { ...args };
-  const shape = tool.input.shape as Record<string, unknown>;
+  if (typeof args !== "object" || args === null || Array.isArray(args)) return args;
+  const bound: Record<string, unknown> = { ...args };
+  const shape = shapeOf(tool);
 
   for (const field of PROJECT_FIELDS) {
     if (!(field in shape)) continue;

@@ -16,6 +16,7 @@ import {
   requireTrustedOrigin,
   rpcCallsOf,
 } from "../auth";
+import { archivingNotifier, claimsContactSignals } from "../coordinator";
 import { createDb } from "../db";
 import { durableNotifier } from "../notifications";
 import { AppError } from "../shared/errors";
@@ -43,16 +44,20 @@ mcpRoutes.post("/", async (c) => {
   }
   await enforceRateLimits(c.env, principal, calls);
 
+  const db = createDb(c.env.DB);
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const server = buildMcpServer({
     env: c.env,
-    db: createDb(c.env.DB),
+    db,
     requestId: c.get("requestId"),
     principal,
     // An agent's registration token as the bearer stands in for the token argument of acting tools.
     agentBearer: principal.kind === "agent" ? bearerTokenOf(c.req.header("Authorization")) : undefined,
+    // Every delivery is committed to the project's archive in the background (idempotent, repairable),
+    // then pushed to the recipients' open event streams.
+    notifier: archivingNotifier(c.env, db, waitUntil, durableNotifier(c.env, waitUntil)),
+    contactSignals: claimsContactSignals(c.env, db),
     waitUntil,
-    notifier: durableNotifier(c.env, waitUntil),
   });
   const transport = new WebStandardStreamableHTTPServerTransport({
     sessionIdGenerator: undefined,

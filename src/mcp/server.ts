@@ -5,7 +5,6 @@
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
-  CallToolRequestSchema,
   ErrorCode,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
@@ -22,6 +21,16 @@ import type { ToolContext, ToolDefinition } from "./tool";
 import { invalidArguments, toolFailure, toolSuccess } from "./results";
 import { TOOLS } from "./tools";
 
+/**
+ * tools/call as the SDK sees it, but with `arguments` left for our zod schemas to judge: with the SDK's
+ * strict schema a non-object `arguments` would surface as an internal error (-32603) instead of the
+ * invalid-params error (-32602) the SDK's own tools/call wrapper then reports.
+ */
+const LooseCallToolRequestSchema = z.object({
+  method: z.literal("tools/call"),
+  params: z.looseObject({ name: z.string(), arguments: z.unknown().optional() }),
+});
+
 const TOOLS_BY_NAME = new Map(TOOLS.map((tool) => [tool.name, tool]));
 
 /** Unknown tools count as read-only here: the server answers them NOT_FOUND without side effects. */
@@ -33,10 +42,27 @@ const INSTRUCTIONS =
   "Pigeonhole: mail for coding agents and email campaigns. Start with ensure_project (absolute path of your " +
   "working directory), then register_agent; every tool returns typed errors whose message says how to fix the call.";
 
+interface ActionBranch {
+  properties: { action: { const: string }; payload?: Record<string, unknown> };
+}
+
 /** JSON Schema published for a tool, derived from its zod input (input side: defaults are optional). */
 export function publishedInputSchema(tool: ToolDefinition): Record<string, unknown> {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.input, { io: "input", unrepresentable: "any" });
-  return schema;
+  const branches = (schema.oneOf ?? schema.anyOf) as ActionBranch[] | undefined;
+  if (schema.type === "object" || !branches) return schema;
+  // Clients require a top-level object schema: an `{action, payload}` union is published as an
+  // `action` enum plus the per-action payload schemas, each titled with its action.
+  return {
+    type: "object",
+    properties: {
+      action: { type: "string", enum: branches.map((b) => b.properties.action.const) },
+      payload: {
+        anyOf: branches.map((b) => ({ title: `payload for action "${b.properties.action.const}"`, ...b.properties.payload })),
+      },
+    },
+    required: ["action"],
+  };
 }
 
 export function buildMcpServer(ctx: ToolContext): Server {
@@ -55,7 +81,7 @@ export function buildMcpServer(ctx: ToolContext): Server {
     })),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(LooseCallToolRequestSchema, async (request) => {
     const tool = TOOLS_BY_NAME.get(request.params.name);
     let result;
     try {

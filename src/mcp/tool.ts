@@ -26,7 +26,13 @@ export interface ToolContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject> {
+/**
+ * Inputs are a zod object, or a discriminated union of objects on `action` for the `{action, payload}`
+ * tools of the campaigns half (published as one object schema, see publishedInputSchema).
+ */
+export type ToolInput = z.ZodObject | z.ZodDiscriminatedUnion<z.ZodObject[]>;
+
+export interface ToolDefinition<Input extends ToolInput = ToolInput> {
   name: string;
   title: string;
   description: string;
@@ -42,6 +48,6 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject> {
 }
 
 /** Keeps the handler's input type tied to its schema at the definition site. */
-export function defineTool<Input extends z.ZodObject>(def: ToolDefinition<Input>): ToolDefinition {
+export function defineTool<Input extends ToolInput>(def: ToolDefinition<Input>): ToolDefinition {
   return def as unknown as ToolDefinition;
 }

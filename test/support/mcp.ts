@@ -2,6 +2,16 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Agent, fetch as undiciFetch } from "undici";
+
+/**
+ * Idle sockets are dropped after 1 s on our side: a test that idles longer than the server's keep-alive
+ * would otherwise reuse a socket the server already closed and fail with "other side closed".
+ */
+const dispatcher = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
+
+const testFetch = ((input: string | URL, init?: RequestInit) =>
+  undiciFetch(String(input), { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as typeof fetch;
 
 export interface ToolError {
   type: string;
@@ -13,6 +23,7 @@ export async function connectMcp(baseUrl: string, token: string, headers: Record
   const client = new Client({ name: "pigeonhole-tests", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL("/mcp", baseUrl), {
     requestInit: { headers: { Authorization: `Bearer ${token}`, ...headers } },
+    fetch: testFetch,
   });
   await client.connect(transport);
   return client;

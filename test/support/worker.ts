@@ -22,6 +22,9 @@ export interface RunningWorker {
 
 export const TEST_TOKEN = "e2e-token-0123456789abcdef";
 
+/** Token keys of every started worker, so end-to-end tests can mint tracking/unsubscribe URLs. */
+export const E2E_TRACKING_SIGNING_KEYS = "1:ZTJlLXRyYWNraW5nLWtleS0wMTIzNDU2Nzg5YWJjZGU";
+
 function wranglerEnv(): NodeJS.ProcessEnv {
   return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
 }
@@ -36,6 +39,8 @@ export async function startWorker(vars: Record<string, string> = {}): Promise<Ru
     PIGEONHOLE_TOKEN: TEST_TOKEN,
     ALLOW_PRIVATE_MAIL_HOSTS: "true",
     SESSION_SIGNING_KEY: "e2e-session-signing-key-0123456789abcdef",
+    MAILBOX_ENCRYPTION_KEY: "ZTJlLW1haWxib3gta2V5LTAxMjM0NTY3ODlhYmNkZWY",
+    TRACKING_SIGNING_KEYS: E2E_TRACKING_SIGNING_KEYS,
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ALLOWED_ORIGINS: `http://127.0.0.1:${port},http://localhost:${port}`,
     ...vars,

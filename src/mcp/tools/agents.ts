@@ -1,12 +1,21 @@
 /** Identity and directory tools: register, create, whois, list, retire/unretire, hard delete. */
 import { z } from "zod";
 import { createAgentIdentity, hardDeleteAgent, listAgents, registerAgent, retireAgent, unretireAgent, whois } from "../../mail";
-import { defineTool } from "../tool";
+import { archiveAgentById } from "../../coordinator";
+import { defineTool, type ToolContext } from "../tool";
 import { agentName, projectKey, registrationToken, tokenOf } from "./fields";
 
 const program = z.string().max(128).describe("The agent's CLI, e.g. claude-code, codex, cursor.");
 const model = z.string().max(128).describe("The model it runs, e.g. opus-4.1, gpt-5.");
 const taskDescription = z.string().max(4000).optional().describe("What this agent is working on (shown in the directory).");
+
+/** Commits the agent's profile to the project archive after the reply (agents/<Name>/profile.json). */
+function archiveProfile(ctx: ToolContext) {
+  return <T extends { id: number; project_id: number }>(agent: T): T => {
+    ctx.waitUntil(archiveAgentById(ctx.env, ctx.db, agent.project_id, agent.id));
+    return agent;
+  };
+}
 
 export const registerAgentTool = defineTool({
   name: "register_agent",
@@ -33,7 +42,7 @@ export const registerAgentTool = defineTool({
       name: input.name,
       taskDescription: input.task_description,
       token: tokenOf(ctx, input.registration_token),
-    }),
+    }).then(archiveProfile(ctx)),
 });
 
 export const createAgentIdentityTool = defineTool({
@@ -57,7 +66,7 @@ export const createAgentIdentityTool = defineTool({
       model: input.model,
       name: input.name_hint,
       taskDescription: input.task_description,
-    }),
+    }).then(archiveProfile(ctx)),
 });
 
 export const whoisTool = defineTool({

@@ -1,5 +1,7 @@
 /** Every MCP tool, in the order tools/list publishes them. */
 import type { ToolDefinition } from "../tool";
+import { ARCHIVE_TOOLS } from "./archive";
+import { CLAIMS_TOOLS } from "./claims";
 import {
   createAgentIdentityTool,
   hardDeleteAgentTool,
@@ -10,6 +12,7 @@ import {
   whoisTool,
 } from "./agents";
 import { listContactsTool, requestContactTool, respondContactTool, setContactPolicyTool } from "./contacts";
+import { campaignMailboxTool, campaignsTool, mailboxesTool, suppressionsTool } from "./campaigns";
 import { ensureProjectTool, healthCheck } from "./infrastructure";
 import { macroContactHandshakeTool, macroPrepareThreadTool, macroStartSessionTool } from "./macros";
 import {
@@ -48,4 +51,10 @@ export const TOOLS: readonly ToolDefinition[] = [
   macroStartSessionTool,
   macroPrepareThreadTool,
   macroContactHandshakeTool,
+  mailboxesTool,
+  campaignsTool,
+  campaignMailboxTool,
+  suppressionsTool,
+  ...CLAIMS_TOOLS,
+  ...ARCHIVE_TOOLS,
 ];

@@ -1,5 +1,6 @@
 /** Agent-mail pages: adapters over the mail context's overseer services. */
 import { Hono } from "hono";
+import { archivingNotifier } from "../../coordinator";
 import { createDb } from "../../db";
 import { listAgents, overseerMailbox, overseerSearch, overseerThread, sendAsOverseer } from "../../mail";
 import { durableNotifier } from "../../notifications";
@@ -57,8 +58,9 @@ mailRoutes.post("/projects/:slug/send", async (c) => {
   const form = await c.req.formData();
   const slug = c.req.param("slug");
   const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  const db = createDb(c.env.DB);
   const stored = await sendAsOverseer(
-    createDb(c.env.DB),
+    db,
     {
       projectKey: slug,
       to: form.getAll("to").map(String),
@@ -66,7 +68,8 @@ mailRoutes.post("/projects/:slug/send", async (c) => {
       bodyMd: String(form.get("body_md") ?? ""),
       threadId: String(form.get("thread_id") ?? ""),
     },
-    durableNotifier(c.env, waitUntil),
+    // Archived and pushed like any delivery.
+    archivingNotifier(c.env, db, waitUntil, durableNotifier(c.env, waitUntil)),
   );
   const thread = String(form.get("thread_id") ?? "").trim() || String(stored.id);
   return c.redirect(projectHref(slug, `/threads/${encodeURIComponent(thread)}#m${stored.id}`), 303);

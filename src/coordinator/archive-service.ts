@@ -1,0 +1,83 @@
+/**
+ * Worker-side entry points of the archive. The mail context calls these after its D1 write, in the background:
+ *
+ *   ctx.waitUntil(archiveMessage(env, message))
+ *
+ * A message is durable once D1 has it; the archive follows. Each call is idempotent by message id, retried here
+ * if the coordinator call itself fails, retried by the coordinator's alarm if the R2 upload fails, and anything
+ * still missing is re-derived from D1 by `repairArchive`.
+ */
+import type { ArchiveAgentProfile, ArchiveMessage } from "./archive/documents";
+import type { ArchiveOutcome } from "./coordinator-impl";
+import { coordinatorFor, type ProjectRef } from "./claims-service";
+
+/** Coordinator calls per archive write before giving up to the repair path. */
+const ARCHIVE_CALL_ATTEMPTS = 3;
+
+/** Backoff between those attempts, in milliseconds. */
+const ARCHIVE_RETRY_BACKOFF_MS = [100, 500] as const;
+
+/** Messages re-checked per coordinator round trip during repair. */
+const REPAIR_PAGE_SIZE = 100;
+
+async function withRetry<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= ARCHIVE_CALL_ATTEMPTS) {
+        // Never thrown: this runs under waitUntil after the caller has its answer; repairArchive catches up.
+        console.error(JSON.stringify({ level: "error", event: "archive_write_failed", what, error: String(err) }));
+        return undefined;
+      }
+      await new Promise((resolve) => setTimeout(resolve, ARCHIVE_RETRY_BACKOFF_MS[attempt - 1] ?? 1000));
+    }
+  }
+}
+
+/** Commits a message (canonical + outbox + inbox copies) to its project's archive. Idempotent by id; never throws. */
+export function archiveMessage(env: Env, message: ArchiveMessage): Promise<ArchiveOutcome | undefined> {
+  return withRetry(`message:${message.id}`, () => coordinatorFor(env, message.project).archiveMessage(message));
+}
+
+/** Commits an agent's profile (on register and profile updates). Never throws. */
+export function archiveAgentProfile(env: Env, project: ProjectRef, profile: ArchiveAgentProfile): Promise<ArchiveOutcome | undefined> {
+  return withRetry(`profile:${profile.name}`, () => coordinatorFor(env, project).archiveProfile(project.slug, profile));
+}
+
+export interface RepairReport {
+  checked: number;
+  repaired: number[];
+  head: string | null;
+  pending: number;
+}
+
+/**
+ * Re-derives missing archive entries from D1: pages through the project's messages (oldest first) with the
+ * loader the mail context provides, asks the coordinator which ids are committed and archives the rest.
+ */
+export async function repairArchive(
+  env: Env,
+  project: ProjectRef,
+  loadMessages: (afterId: number, limit: number) => Promise<ArchiveMessage[]>,
+): Promise<RepairReport> {
+  const stub = coordinatorFor(env, project);
+  const repaired: number[] = [];
+  let checked = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = await loadMessages(afterId, REPAIR_PAGE_SIZE);
+    if (page.length === 0) break;
+    checked += page.length;
+    const done = new Set(await stub.archivedMessageIds(page.map((m) => m.id)));
+    for (const message of page) {
+      if (done.has(message.id)) continue;
+      await stub.archiveMessage(message);
+      repaired.push(message.id);
+    }
+    afterId = page.at(-1)!.id;
+  }
+  await stub.flushArchive(project.slug);
+  const head = await stub.archiveHead();
+  return { checked, repaired, head: head.oid, pending: head.pending };
+}

@@ -1,0 +1,217 @@
+/**
+ * The archive writer: turns queued jobs into git commits whose objects live in R2 under
+ * `archive/<slug>/objects/xx/yyyy` and whose ref lives in the coordinator's storage.
+ *
+ * The coordinator is the git lock: jobs are committed strictly one after another (a promise chain), in the order
+ * they were queued. Objects are uploaded before the ref moves, so a failed upload leaves the previous head intact
+ * and the job queued for the alarm to retry. Re-running a job is harmless: objects are content-addressed and the
+ * job key (message:<id>, …) is recorded as done in the same transaction that moves the ref.
+ */
+import { ObjectBuilder, type TreeEntry } from "./git-objects";
+import type { ArchiveJob } from "./documents";
+
+const MAIN_REF = "refs/heads/main";
+
+const AUTHOR = { name: "Pigeonhole", email: "archive@pigeonhole.invalid" };
+
+interface JobRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  key: string;
+  payload: string;
+  attempts: number;
+}
+
+export type EnqueueOutcome = "queued" | "already-queued" | "already-committed";
+
+export interface ArchiveHead {
+  ref: string;
+  oid: string | null;
+}
+
+export interface DrainReport {
+  committed: number;
+  pending: number;
+  failed?: string;
+}
+
+/** R2 key prefix of a project's git objects. */
+export function objectPrefix(slug: string): string {
+  return `archive/${slug}/`;
+}
+
+export class ArchiveWriter {
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly bucket: R2Bucket,
+  ) {}
+
+  private get sql(): SqlStorage {
+    return this.storage.sql;
+  }
+
+  /** Queues a job unless its key is already queued or committed (idempotency by key). */
+  enqueue(key: string, job: ArchiveJob): EnqueueOutcome {
+    if (this.sql.exec(`SELECT 1 FROM archive_done WHERE key = ?`, key).toArray().length > 0) return "already-committed";
+    const inserted = this.sql
+      .exec(`INSERT INTO archive_jobs (key, payload) VALUES (?, ?) ON CONFLICT (key) DO NOTHING RETURNING seq`, key, JSON.stringify(job))
+      .toArray();
+    return inserted.length > 0 ? "queued" : "already-queued";
+  }
+
+  committedKeys(keys: string[]): string[] {
+    if (keys.length === 0) return [];
+    const placeholders = keys.map(() => "?").join(",");
+    return this.sql
+      .exec<{ key: string }>(`SELECT key FROM archive_done WHERE key IN (${placeholders})`, ...keys)
+      .toArray()
+      .map((r) => r.key);
+  }
+
+  commitOf(key: string): string | undefined {
+    return this.sql.exec<{ commit_oid: string }>(`SELECT commit_oid FROM archive_done WHERE key = ?`, key).toArray()[0]
+      ?.commit_oid;
+  }
+
+  pendingCount(): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM archive_jobs`).one().n;
+  }
+
+  head(): ArchiveHead {
+    const row = this.sql.exec<{ oid: string }>(`SELECT oid FROM archive_refs WHERE name = ?`, MAIN_REF).toArray()[0];
+    return { ref: MAIN_REF, oid: row?.oid ?? null };
+  }
+
+  /** Commits every queued job, in order; stops at the first failure (kept queued, retried later). */
+  drain(slug: string): Promise<DrainReport> {
+    const run = this.#chain.then(() => this.#drainNow(slug));
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #drainNow(slug: string): Promise<DrainReport> {
+    let committed = 0;
+    for (;;) {
+      const job = this.sql.exec<JobRow>(`SELECT * FROM archive_jobs ORDER BY seq LIMIT 1`).toArray()[0];
+      if (!job) return { committed, pending: 0 };
+      try {
+        await this.#commit(slug, job);
+        committed++;
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.sql.exec(
+          `UPDATE archive_jobs SET attempts = attempts + 1, last_error = ? WHERE seq = ?`,
+          reason.slice(0, 500),
+          job.seq,
+        );
+        return { committed, pending: this.pendingCount(), failed: reason };
+      }
+    }
+  }
+
+  async #commit(slug: string, row: JobRow): Promise<void> {
+    const job = JSON.parse(row.payload) as ArchiveJob;
+    const builder = new ObjectBuilder();
+    const files = new Map<string, string>();
+    for (const file of job.files) {
+      const path = "path" in file ? file.path : `claims/${await sha1Hex(file.claimPattern)}.json`;
+      files.set(path, await builder.blob(file.content));
+    }
+    const trees = await this.#rebuildTrees(builder, files);
+    const head = this.head().oid ?? undefined;
+    const rootTree = trees.get("")!;
+    const headTree = this.sql.exec<{ oid: string }>(`SELECT oid FROM archive_dirs WHERE path = ''`).toArray()[0]?.oid;
+    const now = new Date().toISOString();
+    if (head && headTree === rootTree) {
+      // Nothing changed (a re-archived identical profile, say): record the key against the current head.
+      this.storage.transactionSync(() => {
+        this.sql.exec(`INSERT OR IGNORE INTO archive_done (key, commit_oid, committed_ts) VALUES (?, ?, ?)`, row.key, head, now);
+        this.sql.exec(`DELETE FROM archive_jobs WHERE seq = ?`, row.seq);
+      });
+      return;
+    }
+    const commit = await builder.commit({
+      tree: rootTree,
+      parent: head,
+      message: job.message,
+      author: { ...AUTHOR, timestamp: Math.floor(Date.parse(job.time) / 1000) },
+    });
+    const prefix = objectPrefix(slug);
+    await Promise.all(builder.objects().map((o) => this.bucket.put(prefix + o.path, o.deflated)));
+    this.storage.transactionSync(() => {
+      for (const [path, oid] of files) {
+        const { dir, name } = split(path);
+        this.sql.exec(
+          `INSERT INTO archive_files (path, dir, name, oid) VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET oid = excluded.oid`,
+          path,
+          dir,
+          name,
+          oid,
+        );
+      }
+      for (const [path, oid] of trees) {
+        const { dir, name } = path === "" ? { dir: null, name: "" } : split(path);
+        this.sql.exec(
+          `INSERT INTO archive_dirs (path, dir, name, oid) VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET oid = excluded.oid`,
+          path,
+          dir,
+          name,
+          oid,
+        );
+      }
+      this.sql.exec(
+        `INSERT INTO archive_refs (name, oid) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET oid = excluded.oid`,
+        MAIN_REF,
+        commit,
+      );
+      this.sql.exec(`INSERT OR REPLACE INTO archive_done (key, commit_oid, committed_ts) VALUES (?, ?, ?)`, row.key, commit, now);
+      this.sql.exec(`DELETE FROM archive_jobs WHERE seq = ?`, row.seq);
+    });
+  }
+
+  /** Rewrites the trees on the changed paths, deepest first; returns dir path → new tree oid ("" is the root). */
+  async #rebuildTrees(builder: ObjectBuilder, files: Map<string, string>): Promise<Map<string, string>> {
+    const dirty = new Set<string>([""]);
+    for (const path of files.keys()) {
+      let dir = split(path).dir;
+      while (dir !== "") {
+        dirty.add(dir);
+        dir = split(dir).dir;
+      }
+    }
+    const depth = (p: string) => (p === "" ? 0 : p.split("/").length);
+    const order = [...dirty].sort((a, b) => depth(b) - depth(a));
+    const rebuilt = new Map<string, string>();
+    for (const dir of order) {
+      const entries = new Map<string, TreeEntry>();
+      for (const f of this.sql.exec<{ name: string; oid: string }>(`SELECT name, oid FROM archive_files WHERE dir = ?`, dir)) {
+        entries.set(f.name, { mode: "100644", path: f.name, oid: f.oid, type: "blob" });
+      }
+      for (const d of this.sql.exec<{ name: string; oid: string }>(`SELECT name, oid FROM archive_dirs WHERE dir = ?`, dir)) {
+        entries.set(d.name, { mode: "040000", path: d.name, oid: d.oid, type: "tree" });
+      }
+      for (const [path, oid] of files) {
+        const parts = split(path);
+        if (parts.dir === dir) entries.set(parts.name, { mode: "100644", path: parts.name, oid, type: "blob" });
+      }
+      for (const [path, oid] of rebuilt) {
+        if (path === "") continue;
+        const parts = split(path);
+        if (parts.dir === dir) entries.set(parts.name, { mode: "040000", path: parts.name, oid, type: "tree" });
+      }
+      rebuilt.set(dir, await builder.tree([...entries.values()]));
+    }
+    return rebuilt;
+  }
+}
+
+function split(path: string): { dir: string; name: string } {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? { dir: "", name: path } : { dir: path.slice(0, slash), name: path.slice(slash + 1) };
+}
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,22 @@
+/** Tunables of the coordinator, with units and the reason for each value. */
+
+/** Lease length when claim_paths gives no ttl_seconds: an hour covers a typical edit session. */
+export const DEFAULT_CLAIM_TTL_SECONDS = 3600;
+
+/** Shortest lease and shortest renewal bump: shorter leases expire before another agent can even see them. */
+export const MIN_CLAIM_TTL_SECONDS = 60;
+
+/** Longest lease (30 days): a forgotten claim must end eventually even if nobody force-releases it. */
+export const MAX_CLAIM_TTL_SECONDS = 30 * 24 * 3600;
+
+/** A holder silent for this long (no claim, check or mail activity) may lose a claim to force_release_claim. */
+export const FORCE_RELEASE_INACTIVITY_SECONDS = 1800;
+
+/** Longest claim pattern accepted (the original's column width). */
+export const MAX_PATTERN_LENGTH = 512;
+
+/** Most patterns in one claim/check call: keeps one call's work (patterns × active claims) bounded. */
+export const MAX_PATTERNS_PER_CALL = 500;
+
+/** Delay before retrying archive jobs that failed (R2 hiccup), in milliseconds. */
+export const ARCHIVE_RETRY_DELAY_MS = 30_000;

@@ -1,0 +1,242 @@
+/**
+ * The coordinator's behaviour behind its RPC surface: claims (atomic, in SQLite), the archive outbox and writer,
+ * and the alarm that both expires leases and retries archive commits. Service errors are returned as data
+ * (`{error}`) because custom Error fields do not survive the RPC boundary; the Worker side rethrows them.
+ */
+import { AppError } from "../shared/errors";
+import { ARCHIVE_RETRY_DELAY_MS, DEFAULT_CLAIM_TTL_SECONDS } from "./constants";
+import { ClaimsStore, type Changed, type ClaimSelector } from "./claims-store";
+import { claimsJob, messageJob, profileJob, type ArchiveAgentProfile, type ArchiveMessage } from "./archive/documents";
+import { ArchiveWriter, type ArchiveHead, type DrainReport, type EnqueueOutcome } from "./archive/writer";
+import { SCHEMA_MIGRATIONS, SCHEMA_VERSION } from "./schema";
+import type {
+  AgentRef,
+  CheckResult,
+  ClaimRecord,
+  ClaimResult,
+  ForceReleaseResult,
+  ReleaseResult,
+  RenewResult,
+  RpcResult,
+} from "./types";
+
+export interface ClaimInput {
+  slug: string;
+  agent: AgentRef;
+  paths: string[];
+  ttl_seconds?: number;
+  exclusive?: boolean;
+  reason?: string;
+}
+
+export interface SelectorInput extends ClaimSelector {
+  slug: string;
+  agent: AgentRef;
+}
+
+export interface ArchiveOutcome {
+  key: string;
+  outcome: EnqueueOutcome;
+  commit: string | null;
+  drain: DrainReport;
+}
+
+export class CoordinatorImpl {
+  readonly #claims: ClaimsStore;
+  readonly #archive: ArchiveWriter;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    env: Env,
+  ) {
+    this.#claims = new ClaimsStore(ctx.storage);
+    this.#archive = new ArchiveWriter(ctx.storage, env.ARCHIVE);
+  }
+
+  ensureSchema(): void {
+    const sql = this.ctx.storage.sql;
+    const current = this.schemaVersion();
+    if (current >= SCHEMA_VERSION) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const statement of SCHEMA_MIGRATIONS.slice(current)) sql.exec(statement);
+      sql.exec(
+        `INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+        String(SCHEMA_VERSION),
+      );
+    });
+  }
+
+  schemaVersion(): number {
+    const sql = this.ctx.storage.sql;
+    sql.exec(SCHEMA_MIGRATIONS[0]!);
+    const row = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
+    return row ? Number(row.value) : 0;
+  }
+
+  async claim(input: ClaimInput): Promise<RpcResult<ClaimResult>> {
+    return this.#mutate(input.slug, "claim", input.agent, () =>
+      this.#claims.claim(
+        input.agent,
+        input.paths,
+        {
+          ttlSeconds: input.ttl_seconds ?? DEFAULT_CLAIM_TTL_SECONDS,
+          exclusive: input.exclusive ?? true,
+          reason: input.reason ?? "",
+        },
+        Date.now(),
+      ),
+    );
+  }
+
+  async release(input: SelectorInput): Promise<RpcResult<ReleaseResult>> {
+    return this.#mutate(input.slug, "release", input.agent, () =>
+      this.#claims.release(input.agent, input, Date.now()),
+    );
+  }
+
+  async renew(input: SelectorInput & { extend_seconds: number }): Promise<RpcResult<RenewResult>> {
+    return this.#mutate(input.slug, "renew", input.agent, () =>
+      this.#claims.renew(input.agent, input.extend_seconds, input, Date.now()),
+    );
+  }
+
+  getClaim(claimId: number): ClaimRecord | null {
+    return this.#claims.get(claimId) ?? null;
+  }
+
+  async forceRelease(input: {
+    slug: string;
+    agent: AgentRef;
+    claim_id: number;
+    holder_last_active_ts?: string;
+  }): Promise<RpcResult<ForceReleaseResult>> {
+    return this.#mutate(input.slug, "force-release", input.agent, () =>
+      this.#claims.forceRelease(input.agent, input.claim_id, input.holder_last_active_ts, Date.now()),
+    );
+  }
+
+  check(input: { agent: AgentRef; paths: string[] }): RpcResult<CheckResult> {
+    return capture(() => this.#claims.check(input.agent, input.paths, Date.now()));
+  }
+
+  list(activeOnly: boolean): ClaimRecord[] {
+    return this.#claims.list(activeOnly, Date.now());
+  }
+
+  claimsOverlap(agentA: number, agentB: number): boolean {
+    return this.#claims.overlap(agentA, agentB, Date.now());
+  }
+
+  overlappingHolders(agent: number, candidates: number[]): number[] {
+    return this.#claims.overlappingHolders(agent, candidates, Date.now());
+  }
+
+  /** Queues the message's files as one commit (idempotent by message id) and commits what is queued. */
+  async archiveMessage(message: ArchiveMessage): Promise<ArchiveOutcome> {
+    return this.#archiveJob(message.project.slug, `message:${message.id}`, () => messageJob(message));
+  }
+
+  async archiveProfile(slug: string, profile: ArchiveAgentProfile): Promise<ArchiveOutcome> {
+    const key = `profile:${profile.name}:${await digest(JSON.stringify(profile))}`;
+    return this.#archiveJob(slug, key, () => profileJob(profile, profile.last_active_ts));
+  }
+
+  /** Which of these message ids are committed, so a repair pass re-sends only the missing ones. */
+  archivedMessageIds(ids: number[]): number[] {
+    return this.#archive.committedKeys(ids.map((id) => `message:${id}`)).map((k) => Number(k.slice("message:".length)));
+  }
+
+  archiveHead(): ArchiveHead & { pending: number } {
+    return { ...this.#archive.head(), pending: this.#archive.pendingCount() };
+  }
+
+  /** Commits whatever is queued (used by repair and tests); the alarm does the same on its own. */
+  async flushArchive(slug: string): Promise<DrainReport> {
+    this.#rememberSlug(slug);
+    const report = await this.#archive.drain(slug);
+    await this.#scheduleAlarm();
+    return report;
+  }
+
+  /** Expires due leases (recording them in the archive) and retries queued archive commits. */
+  async alarm(): Promise<void> {
+    const now = Date.now();
+    const expired = this.#claims.expireDue(now);
+    if (expired.length > 0) {
+      this.#archive.enqueue(
+        `claims:expire:${now}:${expired[0]!.id}`,
+        claimsJob("expire", "coordinator", expired, this.#claims.list(true, now), new Date(now).toISOString()),
+      );
+    }
+    const slug = this.#slug();
+    if (slug && this.#archive.pendingCount() > 0) await this.#archive.drain(slug);
+    await this.#scheduleAlarm();
+  }
+
+  async #archiveJob(slug: string, key: string, build: () => ReturnType<typeof messageJob>): Promise<ArchiveOutcome> {
+    this.#rememberSlug(slug);
+    const outcome = this.#archive.enqueue(key, build());
+    const drain = outcome === "already-committed" ? { committed: 0, pending: this.#archive.pendingCount() } : await this.#archive.drain(slug);
+    await this.#scheduleAlarm();
+    return { key, outcome, commit: this.#archive.commitOf(key) ?? null, drain };
+  }
+
+  /**
+   * Runs a claims mutation and queues its archive commit in the same synchronous step (so the change and its
+   * record commit together), answers, and lets the commit reach R2 in the background.
+   */
+  async #mutate<T>(slug: string, action: string, agent: AgentRef, fn: () => Changed<T>): Promise<RpcResult<T>> {
+    this.#rememberSlug(slug);
+    const now = Date.now();
+    const result = capture(() => {
+      const { result, changed } = fn();
+      if (changed.length > 0) {
+        this.#archive.enqueue(
+          `claims:${action}:${now}:${crypto.randomUUID()}`,
+          claimsJob(action, agent.name, changed, this.#claims.list(true, now), new Date(now).toISOString()),
+        );
+      }
+      return result;
+    });
+    if ("ok" in result) {
+      this.ctx.waitUntil(this.#archive.drain(slug).then(() => this.#scheduleAlarm()));
+      await this.#scheduleAlarm();
+    }
+    return result;
+  }
+
+  async #scheduleAlarm(): Promise<void> {
+    const candidates = [this.#claims.nextExpiry()];
+    if (this.#archive.pendingCount() > 0) candidates.push(Date.now() + ARCHIVE_RETRY_DELAY_MS);
+    const next = Math.min(...candidates.filter((t): t is number => t !== undefined));
+    if (!Number.isFinite(next)) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+  }
+
+  #rememberSlug(slug: string): void {
+    this.ctx.storage.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('project_slug', ?)`, slug);
+  }
+
+  #slug(): string | undefined {
+    return this.ctx.storage.sql
+      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'project_slug'`)
+      .toArray()[0]?.value;
+  }
+}
+
+function capture<T>(fn: () => T): RpcResult<T> {
+  try {
+    return { ok: fn() };
+  } catch (err) {
+    if (err instanceof AppError) {
+      return { error: { type: err.type, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+    }
+    throw err;
+  }
+}
+
+async function digest(text: string): Promise<string> {
+  const bytes = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,91 @@
+/**
+ * The project archive end to end: messages and claims sent over MCP to a running `wrangler dev` are committed by
+ * the project's coordinator, and the real git client clones the archive over the dumb HTTP protocol.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { freshProject, openAgents, send } from "../support/mail";
+import { callOk, connectMcp } from "../support/mcp";
+
+const { url, token } = inject("worker");
+let client: Client;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  client = await connectMcp(url, token);
+});
+afterAll(async () => {
+  await client.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function git(args: string[], cwd?: string) {
+  const result = spawnSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+  if (result.status !== 0) throw new Error(`git ${args.join(" ")} failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pigeonhole-clone-"));
+  dirs.push(dir);
+  return dir;
+}
+
+describe("git clone of the project archive", () => {
+  it("clones 50 messages and the claims with the real git client; git log shows them; bcc stays out of recipients' copies", async () => {
+    const project = await freshProject(client, "archive");
+    const [alpha, beta, gamma] = await openAgents(client, project, 3);
+    for (let i = 1; i <= 50; i++) {
+      const [from, to] = i % 2 === 1 ? [alpha!, beta!] : [beta!, alpha!];
+      await send(client, project, from, { to: [to.name], bcc: i === 7 ? [gamma!.name] : [], subject: `msg ${i}`, body_md: `Body ${i}` });
+    }
+    await callOk(client, "claim_paths", { project_key: project, agent_name: alpha!.name, registration_token: alpha!.token, paths: ["src/**"], reason: "refactor" });
+    // Sync point: repair commits whatever the background archive writes have not yet committed.
+    const repaired = await callOk<{ checked: number; pending: number; head: string; clone_url: string }>(client, "repair_archive", { project_key: project });
+    expect(repaired).toMatchObject({ checked: 50, pending: 0 });
+    expect(repaired.clone_url).toBe(`${url}/archive/${project}.git`);
+
+    const dir = join(tempDir(), "archive");
+    git(["-c", `http.extraHeader=Authorization: Bearer ${token}`, "clone", "-q", repaired.clone_url, dir]);
+    expect(git(["rev-parse", "HEAD"], dir).trim()).toBe(repaired.head);
+    git(["fsck", "--strict", "--no-dangling"], dir);
+
+    const subjects = git(["log", "--format=%s"], dir).split("\n");
+    for (let i = 1; i <= 50; i++) expect(subjects.some((s) => s.endsWith(`| msg ${i}`))).toBe(true);
+    expect(subjects.some((s) => s.startsWith(`claim: claim ${alpha!.name} src/**`))).toBe(true);
+    expect(subjects.filter((s) => s.startsWith("agent: profile"))).toHaveLength(3);
+
+    const months = readdirSync(join(dir, "messages"), { recursive: true }).filter((p) => String(p).endsWith(".md"));
+    expect(months).toHaveLength(50);
+    expect(readdirSync(join(dir, "claims"))).toHaveLength(1);
+    const bccMessage = readdirSync(join(dir, "agents", gamma!.name, "inbox"), { recursive: true }).find((p) => String(p).endsWith(".md"));
+    expect(bccMessage).toBeDefined();
+    const gammaCopy = readFileSync(join(dir, "agents", gamma!.name, "inbox", String(bccMessage)), "utf8");
+    const betaCopy = readFileSync(join(dir, "agents", beta!.name, "inbox", String(bccMessage)), "utf8");
+    const alphaCopy = readFileSync(join(dir, "agents", alpha!.name, "outbox", String(bccMessage)), "utf8");
+    expect(gammaCopy).not.toContain(`"bcc"`);
+    expect(betaCopy).not.toContain(gamma!.name);
+    expect(alphaCopy).toContain(gamma!.name);
+  });
+
+  it("accepts the token as a Basic password in the clone URL and refuses a clone without it", async () => {
+    const project = await freshProject(client, "archive-basic");
+    const [alpha, beta] = await openAgents(client, project, 2);
+    await send(client, project, alpha!, { to: [beta!.name], subject: "basic auth", body_md: "hi" });
+    await callOk(client, "repair_archive", { project_key: project });
+    const withPassword = url.replace("http://", `http://git:${token}@`);
+    const dir = join(tempDir(), "basic");
+    git(["clone", "-q", `${withPassword}/archive/${project}.git`, dir]);
+    expect(git(["log", "--format=%s"], dir)).toContain("| basic auth");
+    const refused = spawnSync("git", ["clone", "-q", `${url}/archive/${project}.git`, join(tempDir(), "nope")], {
+      encoding: "utf8",
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+    });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/Authentication failed|could not read Username|401/);
+  });
+});

@@ -1,0 +1,215 @@
+/** The archive: one git commit per archived write, objects in R2, served over git's dumb HTTP protocol. */
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { archiveAgentProfile, archiveMessage, claimPaths, coordinatorFor, releaseClaims, repairArchive, type ArchiveMessage } from "../../src/coordinator";
+import { createDb } from "../../src/db";
+import { ensureProject } from "../../src/mail";
+
+const TOKEN = "test-token";
+let counter = 0;
+
+async function newProject() {
+  return ensureProject(createDb(env.DB), `/work/archive-test-${Date.now()}-${++counter}`);
+}
+
+function message(project: { slug: string; human_key: string }, id: number, overrides: Partial<ArchiveMessage> = {}): ArchiveMessage {
+  return {
+    id,
+    project: { slug: project.slug, human_key: project.human_key },
+    from: "GreenCastle",
+    to: ["BlueLake"],
+    cc: [],
+    bcc: [],
+    subject: `Subject ${id}`,
+    body_md: `Body of message ${id}`,
+    importance: "normal",
+    ack_required: false,
+    thread_id: null,
+    topic: null,
+    created_ts: "2026-11-23T09:00:00.000Z",
+    attachments: [],
+    ...overrides,
+  };
+}
+
+async function inflate(bytes: ArrayBuffer): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function readObject(slug: string, oid: string): Promise<{ type: string; body: Uint8Array }> {
+  const stored = await env.ARCHIVE.get(`archive/${slug}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
+  expect(stored, `object ${oid}`).not.toBeNull();
+  const raw = await inflate(await stored!.arrayBuffer());
+  const nul = raw.indexOf(0);
+  const [type] = new TextDecoder().decode(raw.slice(0, nul)).split(" ");
+  return { type: type!, body: raw.slice(nul + 1) };
+}
+
+/** Walks a tree object recursively: path → blob oid. */
+async function listTree(slug: string, treeOid: string, prefix = ""): Promise<Map<string, string>> {
+  const { body } = await readObject(slug, treeOid);
+  const out = new Map<string, string>();
+  let i = 0;
+  while (i < body.length) {
+    const space = body.indexOf(32, i);
+    const nul = body.indexOf(0, space);
+    const mode = new TextDecoder().decode(body.slice(i, space));
+    const name = new TextDecoder().decode(body.slice(space + 1, nul));
+    const oid = [...body.slice(nul + 1, nul + 21)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    i = nul + 21;
+    if (mode === "40000") for (const [p, o] of await listTree(slug, oid, `${prefix}${name}/`)) out.set(p, o);
+    else out.set(`${prefix}${name}`, oid);
+  }
+  return out;
+}
+
+async function text(slug: string, oid: string): Promise<string> {
+  return new TextDecoder().decode((await readObject(slug, oid)).body);
+}
+
+async function headCommit(slug: string): Promise<{ oid: string; tree: string; parent?: string; message: string }> {
+  const refs = await SELF.fetch(`http://127.0.0.1/archive/${slug}.git/info/refs`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  expect(refs.status).toBe(200);
+  const [oid] = (await refs.text()).split("\t");
+  const body = await text(slug, oid!);
+  const [headers, ...rest] = body.split("\n\n");
+  return {
+    oid: oid!,
+    tree: /^tree (\w+)/m.exec(headers!)![1]!,
+    parent: /^parent (\w+)/m.exec(headers!)?.[1],
+    message: rest.join("\n\n"),
+  };
+}
+
+describe("archiveMessage", () => {
+  it("commits canonical, outbox and inbox copies in one commit; bcc appears only in the sender's copy", async () => {
+    const project = await newProject();
+    const outcome = await archiveMessage(env, message(project, 7, { to: ["BlueLake"], cc: ["RedFox"], bcc: ["SilentOwl"] }));
+    expect(outcome).toMatchObject({ key: "message:7", outcome: "queued" });
+    const head = await headCommit(project.slug);
+    expect(head.oid).toBe(outcome!.commit);
+    expect(head.message).toContain("mail: GreenCastle -> BlueLake, RedFox | Subject 7");
+    expect(head.message).not.toContain("SilentOwl");
+    const files = await listTree(project.slug, head.tree);
+    expect([...files.keys()].sort()).toEqual([
+      "agents/BlueLake/inbox/2026/11/7.md",
+      "agents/GreenCastle/outbox/2026/11/7.md",
+      "agents/RedFox/inbox/2026/11/7.md",
+      "agents/SilentOwl/inbox/2026/11/7.md",
+      "messages/2026/11/7.md",
+    ]);
+    const canonical = await text(project.slug, files.get("messages/2026/11/7.md")!);
+    expect(canonical.startsWith("---json\n{")).toBe(true);
+    expect(JSON.parse(canonical.split("\n---\n")[0]!.slice("---json\n".length))).toMatchObject({ id: 7, to: ["BlueLake"], cc: ["RedFox"] });
+    for (const path of files.keys()) {
+      const copy = await text(project.slug, files.get(path)!);
+      expect(copy.includes("SilentOwl"), path).toBe(path.includes("/outbox/"));
+    }
+  });
+
+  it("is idempotent by message id: a second call makes no new commit", async () => {
+    const project = await newProject();
+    const first = await archiveMessage(env, message(project, 1));
+    const second = await archiveMessage(env, message(project, 1, { subject: "changed" }));
+    expect(second).toMatchObject({ outcome: "already-committed", commit: first!.commit });
+    expect((await headCommit(project.slug)).oid).toBe(first!.commit);
+  });
+
+  it("chains commits: each new message's commit has the previous head as parent and keeps earlier files", async () => {
+    const project = await newProject();
+    const a = await archiveMessage(env, message(project, 1));
+    await archiveMessage(env, message(project, 2, { created_ts: "2026-12-01T00:00:00.000Z" }));
+    const head = await headCommit(project.slug);
+    expect(head.parent).toBe(a!.commit);
+    const files = await listTree(project.slug, head.tree);
+    expect(files.has("messages/2026/11/1.md")).toBe(true);
+    expect(files.has("messages/2026/12/2.md")).toBe(true);
+  });
+});
+
+describe("archive jobs", () => {
+  it("commits claims as claims/<sha1(pattern)>.json, release included", async () => {
+    const project = await newProject();
+    const agent = { id: 1, name: "GreenCastle" };
+    await claimPaths(env, project, agent, ["src/**"], { reason: "refactor" });
+    await releaseClaims(env, project, agent);
+    await coordinatorFor(env, project).flushArchive(project.slug);
+    const head = await headCommit(project.slug);
+    expect(head.message).toContain("claim: release GreenCastle src/**");
+    const sha1 = [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode("src/**")))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    const files = await listTree(project.slug, head.tree);
+    const doc = JSON.parse(await text(project.slug, files.get(`claims/${sha1}.json`)!));
+    expect(doc.claims[0]).toMatchObject({ agent: "GreenCastle", reason: "refactor", release_reason: "released" });
+  });
+
+  it("writes agent profiles and skips a commit when nothing changed", async () => {
+    const project = await newProject();
+    const profile = { name: "GreenCastle", program: "claude-code", model: "opus", task_description: "", inception_ts: "2026-11-23T09:00:00.000Z", last_active_ts: "2026-11-23T09:00:00.000Z" };
+    const first = await archiveAgentProfile(env, project, profile);
+    const second = await archiveAgentProfile(env, project, profile);
+    expect(second).toMatchObject({ outcome: "already-committed", commit: first!.commit });
+    const files = await listTree(project.slug, (await headCommit(project.slug)).tree);
+    expect(JSON.parse(await text(project.slug, files.get("agents/GreenCastle/profile.json")!))).toEqual(profile);
+  });
+
+  it("the alarm retries a job left in the outbox", async () => {
+    const project = await newProject();
+    const stub = coordinatorFor(env, project);
+    await archiveMessage(env, message(project, 1));
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec(
+        `INSERT INTO archive_jobs (key, payload) VALUES ('message:2', ?)`,
+        JSON.stringify({ message: "mail: left over", time: "2026-11-23T10:00:00.000Z", files: [{ path: "messages/2026/11/2.md", content: "x\n" }] }),
+      );
+      return state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.archiveHead()).toMatchObject({ pending: 0 });
+    expect((await headCommit(project.slug)).message).toContain("mail: left over");
+  });
+
+  it("repair re-derives the messages the archive is missing", async () => {
+    const project = await newProject();
+    await archiveMessage(env, message(project, 1));
+    const inD1 = [1, 2, 3].map((id) => message(project, id));
+    const report = await repairArchive(env, project, async (afterId, limit) => inD1.filter((m) => m.id > afterId).slice(0, limit));
+    expect(report).toMatchObject({ checked: 3, repaired: [2, 3], pending: 0 });
+    expect(await coordinatorFor(env, project).archivedMessageIds([1, 2, 3])).toEqual([1, 2, 3]);
+  });
+});
+
+describe("GET /archive/<slug>.git", () => {
+  const basic = (password: string) => `Basic ${btoa(`git:${password}`)}`;
+
+  it("asks for credentials with a Basic challenge (401) so git sends the token", async () => {
+    const project = await newProject();
+    const res = await SELF.fetch(`http://127.0.0.1/archive/${project.slug}.git/info/refs?service=git-upload-pack`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("WWW-Authenticate")).toMatch(/^Basic /);
+  });
+
+  it("accepts the token as a Basic password and answers the smart probe as plain text (dumb protocol)", async () => {
+    const project = await newProject();
+    await archiveMessage(env, message(project, 1));
+    const res = await SELF.fetch(`http://127.0.0.1/archive/${project.slug}.git/info/refs?service=git-upload-pack`, {
+      headers: { Authorization: basic(TOKEN) },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toMatch(/^text\/plain/);
+    expect(await res.text()).toMatch(/^[0-9a-f]{40}\trefs\/heads\/main\n$/);
+    const head = await SELF.fetch(`http://127.0.0.1/archive/${project.slug}.git/HEAD`, { headers: { Authorization: basic(TOKEN) } });
+    expect(await head.text()).toBe("ref: refs/heads/main\n");
+  });
+
+  it("rejects a wrong Basic password with 401 and an unknown project with 404", async () => {
+    const project = await newProject();
+    const wrong = await SELF.fetch(`http://127.0.0.1/archive/${project.slug}.git/HEAD`, { headers: { Authorization: basic("nope") } });
+    expect(wrong.status).toBe(401);
+    const unknown = await SELF.fetch(`http://127.0.0.1/archive/no-such-project.git/HEAD`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { type: string } }).error.type).toBe("NOT_FOUND");
+  });
+});
