@@ -10,6 +10,7 @@ import type { WebEnv } from "./env";
 import { requireSession, safeNextPath } from "./guards";
 import { renderError } from "./error-page";
 import { LoginPage } from "./pages/login";
+import { campaignRoutes } from "./routes/campaigns";
 import { mailRoutes } from "./routes/mail";
 import { projectRoutes } from "./routes/projects";
 import { pageSecurityHeaders } from "./security-headers";
@@ -57,5 +58,6 @@ webRoutes.use("*", requireSession());
 webRoutes.get("/", (c) => c.redirect("/dashboard/projects", 303));
 webRoutes.route("/", projectRoutes);
 webRoutes.route("/", mailRoutes);
+webRoutes.route("/", campaignRoutes);
 
 webRoutes.onError(renderError);

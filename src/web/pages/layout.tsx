@@ -11,6 +11,9 @@ export function CsrfField(props: { token: string }) {
 
 const NAV: ReadonlyArray<readonly [href: string, label: string]> = [
   ["/dashboard/projects", "Projects"],
+  ["/dashboard/campaigns", "Campaigns"],
+  ["/dashboard/mailboxes", "Mailboxes"],
+  ["/dashboard/suppressions", "Suppressions"],
 ];
 
 export function Layout(props: {
