@@ -11,6 +11,7 @@ import { requireSession, safeNextPath } from "./guards";
 import { renderError } from "./error-page";
 import { LoginPage } from "./pages/login";
 import { campaignRoutes } from "./routes/campaigns";
+import { coordinatorRoutes } from "./routes/coordinator";
 import { mailRoutes } from "./routes/mail";
 import { projectRoutes } from "./routes/projects";
 import { pageSecurityHeaders } from "./security-headers";
@@ -59,5 +60,6 @@ webRoutes.get("/", (c) => c.redirect("/dashboard/projects", 303));
 webRoutes.route("/", projectRoutes);
 webRoutes.route("/", mailRoutes);
 webRoutes.route("/", campaignRoutes);
+webRoutes.route("/", coordinatorRoutes);
 
 webRoutes.onError(renderError);

@@ -42,7 +42,7 @@ button.secondary { background: transparent; color: var(--accent); }
 .message header { color: var(--muted); font-size: .85rem; margin-bottom: .4rem; }
 .markdown :first-child { margin-top: 0; } .markdown :last-child { margin-bottom: 0; }
 .markdown blockquote { border-left: 3px solid var(--line); margin: 0; padding-left: .8rem; color: var(--muted); }
-.inline { display: inline; } .row { display: flex; gap: .6rem; align-items: center; flex-wrap: wrap; }
+.inline { display: inline-block; margin: .25rem .5rem .75rem 0; } .row { display: flex; gap: .6rem; align-items: center; flex-wrap: wrap; }
 svg.chart { background: var(--card); border: 1px solid var(--line); border-radius: 8px; width: 100%; height: auto; }
 svg.chart .bar { fill: var(--accent); } svg.chart text { fill: var(--muted); font-size: 11px; }
 svg.chart .axis { stroke: var(--line); }

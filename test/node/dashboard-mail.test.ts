@@ -50,6 +50,15 @@ beforeAll(async () => {
   const sent = await send(admin, project, alice, { to: [bob.name, hostile.name], subject: HOSTILE_SUBJECT, body_md: HOSTILE_BODY, thread_id: "XSS-1" });
   xssThread = sent.deliveries[0]!.payload.thread_id!;
   await send(admin, project, bob, { to: [alice.name], subject: "Deploy window moved to Friday", body_md: "The **zebra** migration runs Friday." });
+  await callOk(admin, "claim_paths", {
+    project_key: project,
+    agent_name: alice.name,
+    registration_token: alice.token,
+    paths: ["src/api/**"],
+    reason: `refactor ${HOSTILE_SUBJECT}`,
+  });
+  // Commits what the background archiver may not have written yet, so the archive page has history.
+  await callOk(admin, "repair_archive", { project_key: project });
   chromium = await launchChromium();
   bareChromium = await launchChromium({ bypassCSP: true });
   for (const browser of [chromium, bareChromium]) {
@@ -70,6 +79,8 @@ const pages = () => [
   `/dashboard/projects/${project}/agents/${alice.name}?box=outbox`,
   `/dashboard/projects/${project}/threads/${xssThread}`,
   `/dashboard/projects/${project}/search?q=quarterly`,
+  `/dashboard/projects/${project}/claims`,
+  `/dashboard/projects/${project}/archive`,
 ];
 
 describe("pages", () => {
@@ -111,6 +122,29 @@ describe("pages", () => {
     const results = await page.locator("main table tbody tr").allTextContents();
     expect(results).toHaveLength(1);
     expect(results[0]).toContain("Deploy window moved to Friday");
+    await page.close();
+  });
+});
+
+describe("claims and archive", () => {
+  it("shows active claims with holder, paths and expiry", async () => {
+    const { page } = await openPage(chromium);
+    await page.goto(`${url}/dashboard/projects/${project}/claims`);
+    const row = page.locator("main tbody tr").first();
+    expect(await row.locator("td").nth(0).textContent()).toBe(alice.name);
+    expect(await row.locator("td").nth(1).textContent()).toBe("src/api/**");
+    expect(await row.locator("td").nth(2).textContent()).toBe("exclusive");
+    expect(Date.parse((await row.locator("td time").last().getAttribute("datetime"))!)).toBeGreaterThan(Date.now());
+    await page.close();
+  });
+
+  it("lists the archive's recent commits, newest first", async () => {
+    const { page } = await openPage(chromium);
+    await page.goto(`${url}/dashboard/projects/${project}/archive`);
+    const messages = await page.locator("main tbody tr td:nth-child(2)").allTextContents();
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    expect(messages.join("\n")).toContain("Deploy window moved to Friday");
+    await screenshot(page, "archive");
     await page.close();
   });
 });

@@ -11,6 +11,8 @@ export interface Bucket {
 const WIDTH = 720;
 const HEIGHT = 180;
 const PAD = { top: 12, right: 12, bottom: 28, left: 40 };
+/** A lone bucket stays a bar, not a block. */
+const MAX_BAR_WIDTH = 28;
 
 export function BarChart(props: { buckets: readonly Bucket[]; label: string }) {
   const { buckets } = props;
@@ -19,7 +21,7 @@ export function BarChart(props: { buckets: readonly Bucket[]; label: string }) {
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const slot = plotW / buckets.length;
-  const barW = Math.max(1, slot * 0.8);
+  const barW = Math.max(1, Math.min(slot * 0.8, MAX_BAR_WIDTH));
   const labelEvery = Math.max(1, Math.ceil(buckets.length / 8));
   return (
     <svg class="chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={props.label} xmlns="http://www.w3.org/2000/svg">

@@ -13,7 +13,7 @@ export function projectHref(slug: string, rest = ""): string {
   return `/dashboard/projects/${encodeURIComponent(slug)}${rest}`;
 }
 
-function ProjectNav(props: { slug: string }) {
+export function ProjectNav(props: { slug: string }) {
   return (
     <p class="row">
       <a href={projectHref(props.slug)}>Agents</a>
