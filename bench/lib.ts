@@ -14,9 +14,16 @@ export interface BenchCase {
   name: string;
   /** What the issue asks of this case, printed beside the measured ratio. */
   target?: string;
-  /** Prepares data once; returns the operation to time. */
-  setup(ctx: BenchContext): Promise<() => Promise<unknown>>;
+  /** Prepares data once; returns the operation to time (`worker` is 0…concurrency-1 in throughput mode). */
+  setup(ctx: BenchContext): Promise<(worker: number) => Promise<unknown>>;
   iterations?: number;
+  /**
+   * Bulk-loads data into the local D1 file before the bench's own `wrangler dev` starts (a running
+   * workerd must not share its SQLite file with another writer). Not available with BENCH_URL.
+   */
+  prepareStorage?(persistDir: string): void | Promise<void>;
+  /** Throughput mode: run `iterations` operations from this many concurrent workers and report ops/s. */
+  concurrency?: number;
 }
 
 export interface Stats {
@@ -49,6 +56,36 @@ export async function measure(op: () => Promise<unknown>, iterations: number, wa
     samples.push(performance.now() - start);
   }
   return summarize(samples);
+}
+
+export interface Throughput extends Stats {
+  opsPerSecond: number;
+  errors: number;
+  wallMs: number;
+}
+
+/** Runs `total` operations spread over `concurrency` workers; an operation that throws counts as an error. */
+export async function measureThroughput(op: (worker: number) => Promise<unknown>, total: number, concurrency: number): Promise<Throughput> {
+  const samples: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (next < total) {
+        next += 1;
+        const start = performance.now();
+        try {
+          await op(worker);
+        } catch {
+          errors += 1;
+        }
+        samples.push(performance.now() - start);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  return { ...summarize(samples), opsPerSecond: (samples.length * 1000) / wallMs, errors, wallMs };
 }
 
 export function formatRow(name: string, stats: Stats, baseline: Stats, target = ""): string {

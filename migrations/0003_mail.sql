@@ -31,6 +31,12 @@ CREATE TABLE `contacts` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `contacts_pair` ON `contacts` (`from_agent_id`,`to_agent_id`);--> statement-breakpoint
 CREATE INDEX `contacts_to` ON `contacts` (`to_agent_id`);--> statement-breakpoint
+CREATE TABLE `mail_listeners` (
+	`agent_id` integer PRIMARY KEY NOT NULL,
+	`since_ts` text NOT NULL,
+	FOREIGN KEY (`agent_id`) REFERENCES `agents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `message_recipients` (
 	`message_id` integer NOT NULL,
 	`agent_id` integer NOT NULL,

@@ -6,6 +6,7 @@ export {
   messageRecipients,
   contacts,
   toolMetrics,
+  mailListeners,
   type ProjectRow,
   type AgentRow,
   type MessageRow,

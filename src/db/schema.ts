@@ -10,6 +10,7 @@ export {
   messageRecipients,
   contacts,
   toolMetrics,
+  mailListeners,
   type AgentRow,
   type MessageRow,
   type MessageRecipientRow,

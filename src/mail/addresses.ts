@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { AppError } from "../shared/errors";
+import { contactFlagColumns, type ContactFlags } from "./contact-policy";
 import { nameKeyOf, nameMistake } from "./names";
 import { slugify, type Project } from "./projects";
 import type { RecipientKind } from "./delivery";
@@ -20,6 +21,8 @@ export interface ResolvedRecipient {
   retiredAt: string | null;
   lastActiveTs: string;
   kind: RecipientKind;
+  /** Has an open new-mail stream (mail_listeners): only then is a push notice worth sending. */
+  listening: boolean;
 }
 
 interface ParsedAddress {
@@ -39,7 +42,8 @@ export function parseAddress(raw: string, kind: RecipientKind): ParsedAddress {
   return { raw: text, kind, name: text, project: null };
 }
 
-interface AgentHit {
+interface AgentHit extends Partial<ContactFlags> {
+  listening: number;
   id: number;
   name: string;
   name_key: string;
@@ -59,20 +63,26 @@ export async function resolveRecipients(
   db: Db,
   home: Project,
   lists: { to: readonly string[]; cc: readonly string[]; bcc: readonly string[] },
-): Promise<ResolvedRecipient[]> {
+  /** Also load the contact-policy flags for this sender in the same query (see contact-policy.ts). */
+  flagsFor?: { sender: { id: number; projectId: number }; threadId: string | null },
+): Promise<{ recipients: ResolvedRecipient[]; flags: Map<number, ContactFlags> }> {
   const parsed = [
     ...lists.to.map((a) => parseAddress(a, "to")),
     ...lists.cc.map((a) => parseAddress(a, "cc")),
     ...lists.bcc.map((a) => parseAddress(a, "bcc")),
   ].filter((a) => a.raw !== "");
-  if (parsed.length === 0) return [];
+  if (parsed.length === 0) return { recipients: [], flags: new Map() };
   const wanted = parsed.map((a) => ({ slug: a.project ?? home.slug, key: nameKeyOf(a.name) }));
+  const flagColumns = flagsFor ? sql`, ${contactFlagColumns(flagsFor.sender, flagsFor.threadId)}` : sql``;
   const hits = await db.all<AgentHit>(sql`
     WITH w(slug, name_key) AS (
       SELECT json_extract(value, '$.slug'), json_extract(value, '$.key') FROM json_each(${JSON.stringify(wanted)})
+    ),
+    c AS (
+      SELECT DISTINCT a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, a.project_id, p.slug, p.human_key
+      FROM w JOIN projects p ON p.slug = w.slug JOIN agents a ON a.project_id = p.id AND a.name_key = w.name_key
     )
-    SELECT DISTINCT a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, a.project_id, p.slug, p.human_key
-    FROM w JOIN projects p ON p.slug = w.slug JOIN agents a ON a.project_id = p.id AND a.name_key = w.name_key`);
+    SELECT c.*, EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = c.id) AS listening ${flagColumns} FROM c`);
   const byAddress = new Map(hits.map((h) => [`${h.slug}\u0000${h.name_key}`, h]));
   const unknown: ParsedAddress[] = [];
   const resolved: ResolvedRecipient[] = [];
@@ -92,19 +102,27 @@ export async function resolveRecipients(
       retiredAt: hit.retired_at,
       lastActiveTs: hit.last_active_ts,
       kind: address.kind,
+      listening: Boolean(hit.listening),
     });
   });
   if (unknown.length > 0) throw unknownRecipientsError(unknown, home);
-  return resolved;
+  const flags = new Map<number, ContactFlags>();
+  if (flagsFor) {
+    for (const h of hits) {
+      flags.set(h.id, { id: h.id, link_out: h.link_out ?? 0, link_in: h.link_in ?? 0, denied: h.denied ?? 0, exchanged: h.exchanged ?? 0, in_thread: h.in_thread ?? 0 });
+    }
+  }
+  return { recipients: resolved, flags };
 }
 
 function unknownRecipientsError(unknown: readonly ParsedAddress[], home: Project): AppError {
   const names = [...new Set(unknown.map((a) => a.raw.slice(0, 200)))].slice(0, 50);
   const mistakes = unknown.map((a) => nameMistake(a.project === null ? a.name : a.raw));
-  if (mistakes.includes("broadcast")) {
+  const broadcastWord = unknown.find((_, i) => mistakes[i] === "broadcast");
+  if (broadcastWord) {
     return new AppError(
       "BROADCAST_ATTEMPT",
-      `"${names.find((n, i) => mistakes[i] === "broadcast") ?? names[0]}" is not an agent. To write to every agent, pass broadcast: true with an empty to list.`,
+      `"${broadcastWord.raw.slice(0, 64)}" is not an agent. To write to every agent, pass broadcast: true with an empty to list.`,
       { unknown: names },
     );
   }

@@ -6,7 +6,7 @@
  * `contacts_only` accepts only thread participants, overlapping claims and the sender's own approved link.
  * Cross-project recipients need an approved link (or `open`).
  */
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db";
 import { nowIso } from "../shared/time";
 import { CONTACT_REQUEST_TOPIC, normalizePolicy } from "./contacts";
@@ -40,7 +40,7 @@ export interface ContactVerdict {
   required: PolicyRecipient[];
 }
 
-interface Flags {
+export interface ContactFlags {
   id: number;
   link_out: number;
   link_in: number;
@@ -55,16 +55,17 @@ export async function evaluateContacts(
   recipients: readonly PolicyRecipient[],
   threadId: string | null,
   signals: ContactSignals = NO_CONTACT_SIGNALS,
+  /** Flags already loaded with the recipients (saves a round trip); loaded here when absent. */
+  preloaded?: ReadonlyMap<number, ContactFlags>,
 ): Promise<ContactVerdict> {
   const verdict: ContactVerdict = { blocked: [], required: [] };
+  // `open` recipients are checked too: a denial of this sender overrides even `open`.
   const others = recipients.filter((r) => r.id !== sender.id);
   if (others.length === 0) return verdict;
-  // `open` recipients still need the query: a denial of this sender overrides even `open`.
-  const undecided = others;
-  const flags = await loadFlags(db, sender, undecided, threadId);
-  const local = undecided.filter((r) => r.projectId === sender.projectId).map((r) => r.id);
+  const flags = preloaded ?? (await loadFlags(db, sender, others, threadId));
+  const local = others.filter((r) => r.projectId === sender.projectId).map((r) => r.id);
   const claimOverlap = local.length > 0 ? await signals.overlappingClaimHolders(sender.projectId, sender.id, local) : new Set<number>();
-  for (const r of undecided) {
+  for (const r of others) {
     const f = flags.get(r.id);
     const policy = normalizePolicy(r.policy);
     if (policy === "block_all" || f?.denied) {
@@ -85,16 +86,13 @@ export async function evaluateContacts(
   return verdict;
 }
 
-/** One query answers every rule for every candidate. */
-async function loadFlags(
-  db: Db,
-  sender: { id: number; projectId: number },
-  candidates: readonly PolicyRecipient[],
-  threadId: string | null,
-): Promise<Map<number, Flags>> {
+/**
+ * The per-candidate rule columns (link_out, link_in, denied, exchanged, in_thread) for a query whose rows
+ * expose the candidate agent id as `c.id`; resolveRecipients folds them into its own query.
+ */
+export function contactFlagColumns(sender: { id: number; projectId: number }, threadId: string | null): SQL {
   const now = nowIso();
   const cutoff = new Date(Date.now() - EXCHANGE_WINDOW_SECONDS * 1000).toISOString();
-  const ids = JSON.stringify(candidates.map((c) => c.id));
   // A numeric thread id also names the message that seeded it (thread "<id>").
   const seedId = threadId !== null && /^\d{1,15}$/.test(threadId) ? Number(threadId) : -1;
   const inThread =
@@ -105,9 +103,7 @@ async function loadFlags(
           WHERE m.project_id = ${sender.projectId} AND (m.thread_id = ${threadId} OR (m.id = ${seedId} AND m.thread_id IS NULL))
             AND (m.sender_id = c.id OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = c.id))
             AND (m.sender_id = ${sender.id} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = ${sender.id})))`;
-  const rows = await db.all<Flags>(sql`
-    WITH c(id) AS (SELECT value FROM json_each(${ids}))
-    SELECT c.id AS id,
+  return sql`
       EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = ${sender.id} AND k.to_agent_id = c.id
               AND k.status = 'approved' AND (k.expires_ts IS NULL OR k.expires_ts > ${now})) AS link_out,
       EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = c.id AND k.to_agent_id = ${sender.id}
@@ -120,7 +116,20 @@ async function loadFlags(
        OR EXISTS (SELECT 1 FROM message_recipients r JOIN messages m ON m.id = r.message_id
                WHERE r.agent_id = ${sender.id} AND m.sender_id = c.id AND r.created_ts > ${cutoff}
                  AND coalesce(m.topic, '') <> ${CONTACT_REQUEST_TOPIC})) AS exchanged,
-      ${inThread} AS in_thread
+      ${inThread} AS in_thread`;
+}
+
+/** One query answers every rule for every candidate. */
+async function loadFlags(
+  db: Db,
+  sender: { id: number; projectId: number },
+  candidates: readonly PolicyRecipient[],
+  threadId: string | null,
+): Promise<Map<number, ContactFlags>> {
+  const ids = JSON.stringify(candidates.map((c) => c.id));
+  const rows = await db.all<ContactFlags>(sql`
+    WITH c(id) AS (SELECT value FROM json_each(${ids}))
+    SELECT c.id AS id, ${contactFlagColumns(sender, threadId)}
     FROM c`);
   return new Map(rows.map((row) => [Number(row.id), row]));
 }

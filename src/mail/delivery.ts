@@ -3,9 +3,9 @@
  * kept in step by triggers. Policy (contacts, names, visibility) is decided by callers before this runs;
  * system notices (contact intros, claim force-release notes) call it directly and bypass contact policy.
  */
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { agents, messageRecipients, messages, type Db } from "../db";
+import { messageRecipients, messages, type Db } from "../db";
 import { nowIso } from "../shared/time";
 
 export type RecipientKind = "to" | "cc" | "bcc";
@@ -42,8 +42,8 @@ export async function storeMessage(db: Db, message: NewMessage): Promise<StoredM
 }
 
 /**
- * Writes messages and their recipients in one D1 batch (one transaction: all or nothing) and bumps each
- * sender's last_active_ts. Each message's recipient rows follow its INSERT in the batch and take its id
+ * Writes messages and their recipients in one D1 batch (one transaction: all or nothing); the sender's
+ * last_active_ts is kept fresh by requireActingAgent. Each message's recipient rows follow its INSERT in the batch and take its id
  * from max(id), so no round trip is needed between them.
  */
 export async function storeMessages(db: Db, list: readonly NewMessage[]): Promise<StoredMessage[]> {
@@ -82,9 +82,6 @@ export async function storeMessages(db: Db, list: readonly NewMessage[]): Promis
         ),
       );
     }
-  }
-  for (const senderId of new Set(list.map((m) => m.senderId))) {
-    statements.push(db.update(agents).set({ lastActiveTs: now }).where(eq(agents.id, senderId)));
   }
   const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
   return insertPositions.map((position) => {

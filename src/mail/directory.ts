@@ -28,6 +28,8 @@ export async function listBroadcastTargets(db: Db, projectId: number, senderId: 
     retiredAt: a.retiredAt,
     lastActiveTs: a.lastActiveTs,
     kind: "to",
+    // Broadcasts are rare: poke the project's stream object for everyone rather than look listeners up.
+    listening: true,
   }));
 }
 

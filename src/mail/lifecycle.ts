@@ -79,6 +79,7 @@ export async function hardDeleteAgent(
     ["DELETE FROM messages WHERE sender_id = ?", id],
     ["DELETE FROM message_recipients WHERE agent_id = ?", id],
     ["DELETE FROM contacts WHERE from_agent_id = ? OR to_agent_id = ?", id, id],
+    ["DELETE FROM mail_listeners WHERE agent_id = ?", id],
     ["DELETE FROM agents WHERE id = ?", id],
   ]);
   return {

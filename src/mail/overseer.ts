@@ -124,7 +124,7 @@ export async function sendAsOverseer(db: Db, input: OverseerMessage, notifier?: 
   const subject = input.subject.trim();
   if (subject === "") throw new AppError("INVALID_ARGUMENT", "Give the message a subject.", { field: "subject" });
   if (input.to.length === 0) throw new AppError("INVALID_ARGUMENT", "Pick at least one recipient.", { field: "to" });
-  const recipients = await resolveRecipients(db, project, { to: input.to, cc: [], bcc: [] });
+  const { recipients } = await resolveRecipients(db, project, { to: input.to, cc: [], bcc: [] });
   const overseer = await overseerAgent(db, project.id);
   return sendSystemMessage(
     db,

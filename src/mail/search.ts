@@ -13,6 +13,10 @@ export const SEARCH_DEFAULT_LIMIT = 20;
 /** Terms kept when falling back to term matching (enough for any sensible query, bounded for cost). */
 const FALLBACK_MAX_TERMS = 12;
 const TERM = /[\p{L}\p{N}_]+/gu;
+/** The fast plan ranks this many candidates per requested hit (bounded), see runSearch. */
+const CANDIDATE_FACTOR = 2;
+const MIN_CANDIDATES = 40;
+const MAX_CANDIDATES = 2000;
 
 export interface SearchHit {
   id: number;
@@ -69,17 +73,40 @@ export async function searchMessages(db: Db, acting: ActingAgent, query: string,
   }
 }
 
+/**
+ * Two plans. Fast: rank on the FTS index alone, keep the best CANDIDATE_FACTOR × limit, then check
+ * visibility and build snippets for those only (scoring thousands of matches is cheap; joining and
+ * snippeting them is not). When that yields fewer than `limit` visible hits (an agent who sees little of
+ * a busy project, or few matches overall) the complete plan runs, so results are never lost.
+ */
 async function runSearch(db: Db, acting: ActingAgent, match: string, limit: number): Promise<SearchHit[]> {
   const me = acting.agent.id;
-  const rows = await db.all<Omit<SearchHit, "from"> & { sender: string }>(sql`
+  const visible = sql`(m.sender_id = ${me} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = ${me}))`;
+  const candidates = Math.min(MAX_CANDIDATES, Math.max(limit * CANDIDATE_FACTOR, MIN_CANDIDATES));
+  const fast = await db.all<Row>(sql`
+    WITH top AS (
+      SELECT rowid AS id, bm25(messages_fts, 2.0, 1.0) AS score, snippet(messages_fts, -1, '**', '**', '…', 16) AS snippet
+      FROM messages_fts WHERE messages_fts MATCH ${match} ORDER BY score LIMIT ${candidates}
+    )
+    SELECT m.id, m.subject, s.name AS sender, m.created_ts, m.importance, m.thread_id, top.snippet
+    FROM top JOIN messages m ON m.id = top.id JOIN agents s ON s.id = m.sender_id
+    WHERE ${visible}
+    ORDER BY top.score LIMIT ${limit}`);
+  if (fast.length === limit) return fast.map(toHit);
+  const complete = await db.all<Row>(sql`
     SELECT m.id, m.subject, s.name AS sender, m.created_ts, m.importance, m.thread_id,
       snippet(messages_fts, -1, '**', '**', '…', 16) AS snippet
     FROM messages_fts
     JOIN messages m ON m.id = messages_fts.rowid
     JOIN agents s ON s.id = m.sender_id
-    WHERE messages_fts MATCH ${match}
-      AND (m.sender_id = ${me} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = ${me}))
+    WHERE messages_fts MATCH ${match} AND ${visible}
     ORDER BY bm25(messages_fts, 2.0, 1.0)
     LIMIT ${limit}`);
-  return rows.map(({ sender, ...row }) => ({ ...row, from: sender }));
+  return complete.map(toHit);
+}
+
+type Row = Omit<SearchHit, "from"> & { sender: string };
+
+function toHit({ sender, ...row }: Row): SearchHit {
+  return { ...row, from: sender };
 }

@@ -64,8 +64,8 @@ export interface SendResult {
   warnings?: string[];
 }
 
-/** Controls that corrupt terminals and logs; newlines and tabs are content. */
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+/** Subjects are one line: every control character (newlines included) becomes a space. */
+const SUBJECT_CONTROL_CHARS = /[\u0000-\u001f\u007f]/g;
 
 export function validateThreadId(threadId: string | null | undefined): string | null {
   if (threadId === undefined || threadId === null || threadId === "") return null;
@@ -97,11 +97,16 @@ export async function sendMessage(db: Db, acting: ActingAgent, input: SendInput,
       field: "broadcast",
     });
   }
-  const explicit = await resolveRecipients(db, acting.project, { to: input.to, cc: input.cc ?? [], bcc: input.bcc ?? [] });
-  rejectRetired(explicit);
   const sender = { id: acting.agent.id, projectId: acting.project.id };
+  const { recipients: explicit, flags } = await resolveRecipients(
+    db,
+    acting.project,
+    { to: input.to, cc: input.cc ?? [], bcc: input.bcc ?? [] },
+    { sender, threadId },
+  );
+  rejectRetired(explicit);
   const signals = deps.signals ?? NO_CONTACT_SIGNALS;
-  const verdict = await evaluateContacts(db, sender, explicit.map(asPolicyRecipient), threadId, signals);
+  const verdict = await evaluateContacts(db, sender, explicit.map(asPolicyRecipient), threadId, signals, flags);
   if (verdict.blocked.length > 0) {
     throw new AppError("CONTACT_BLOCKED", `${names(verdict.blocked)} ${verdict.blocked.length === 1 ? "is" : "are"} not accepting messages from you. Nothing was sent.`, {
       recipients_blocked: verdict.blocked.map((r) => r.name),
@@ -184,7 +189,7 @@ export async function deliver(
   deps: SendDeps,
 ): Promise<SendResult> {
   const warnings: string[] = [];
-  let subject = options.subject.replace(CONTROL_CHARS, " ");
+  let subject = options.subject.replace(SUBJECT_CONTROL_CHARS, " ");
   if (subject.length > SUBJECT_MAX_CHARS) {
     warnings.push(`subject was cut to ${SUBJECT_MAX_CHARS} characters (it had ${subject.length}).`);
     subject = subject.slice(0, SUBJECT_MAX_CHARS);
@@ -232,11 +237,11 @@ export async function deliver(
   });
   if (deps.notifier) {
     await Promise.all(
-      deliveries.map(({ payload }, i) =>
-        deps.notifier!
-          .notify({ projectId: plans[i]![0], agentIds: plans[i]![1].map((r) => r.id), messageId: payload.id, createdTs })
-          .catch(() => undefined),
-      ),
+      deliveries.map(({ payload }, i) => {
+        const listeners = plans[i]![1].filter((r) => r.listening).map((r) => r.id);
+        if (listeners.length === 0) return undefined;
+        return deps.notifier!.notify({ projectId: plans[i]![0], agentIds: listeners, messageId: payload.id, createdTs }).catch(() => undefined);
+      }),
     );
   }
   return warnings.length > 0 ? { count: deliveries.length, deliveries, warnings } : { count: deliveries.length, deliveries };

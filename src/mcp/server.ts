@@ -94,8 +94,9 @@ export function buildMcpServer(ctx: ToolContext): Server {
     } catch (err) {
       result = toolFailure(err, ctx.requestId);
     }
-    // Counted after the reply; unknown names are not counted so the table stays bounded.
-    if (tool) ctx.waitUntil(recordToolCall(ctx.db, tool.name, result.isError === true).catch(() => undefined));
+    // Unknown names are not counted so the table stays bounded; a due flush runs after the reply.
+    const flush = tool ? recordToolCall(ctx.db, tool.name, result.isError === true) : undefined;
+    if (flush) ctx.waitUntil(flush.catch(() => undefined));
     return result;
   });
 

@@ -2,7 +2,8 @@
  * MailEvents: one Durable Object per project holding the open Server-Sent Events streams of its agents.
  * send_message pokes it (RPC `notify`) after the D1 write; it writes one event per open stream of each
  * recipient. It stores no mail: a missed event loses a nudge, never a message (clients re-read with
- * fetch_inbox since_ts after reconnecting). Streams keep the object awake; there is no SQLite state.
+ * fetch_inbox since_ts after reconnecting). Streams keep the object awake; it has no SQLite state of its
+ * own, but mirrors "agent X is listening" into D1 (mail_listeners) so senders poke it only when useful.
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -38,6 +39,10 @@ export class MailEvents extends DurableObject<Env> {
     const set = this.#subscribers.get(agentId) ?? new Set<Subscriber>();
     set.add(subscriber);
     this.#subscribers.set(agentId, set);
+    // Before "ready": a send that starts after the client saw "ready" must find the listener row.
+    await this.env.DB.prepare("INSERT INTO mail_listeners (agent_id, since_ts) VALUES (?, ?) ON CONFLICT DO NOTHING")
+      .bind(agentId, new Date().toISOString())
+      .run();
     this.#ensureHeartbeat();
     this.#write(agentId, subscriber, `retry: 3000\nevent: ready\ndata: ${JSON.stringify({ uri })}\n\n`);
     return new Response(readable, {
@@ -48,6 +53,9 @@ export class MailEvents extends DurableObject<Env> {
   /** Tells every open stream of each recipient about a new message; returns how many streams were told. */
   async notify(event: NewMailEvent): Promise<number> {
     let told = 0;
+    const gone = event.agentIds.filter((id) => !this.#subscribers.has(id));
+    // Rows left by streams this object no longer holds (a restart): clear them so senders stop poking.
+    if (gone.length > 0) await this.#forget(gone);
     for (const agentId of new Set(event.agentIds)) {
       for (const subscriber of this.#subscribers.get(agentId) ?? []) {
         const notification = {
@@ -77,12 +85,24 @@ export class MailEvents extends DurableObject<Env> {
   #drop(agentId: number, subscriber: Subscriber): void {
     const set = this.#subscribers.get(agentId);
     set?.delete(subscriber);
-    if (set?.size === 0) this.#subscribers.delete(agentId);
+    if (set?.size === 0) {
+      this.#subscribers.delete(agentId);
+      this.ctx.waitUntil(this.#forget([agentId]).catch(() => undefined));
+    }
     subscriber.writer.close().catch(() => undefined);
     if (this.#subscribers.size === 0 && this.#heartbeat !== undefined) {
       clearInterval(this.#heartbeat);
       this.#heartbeat = undefined;
     }
+  }
+
+  async #forget(agentIds: readonly number[]): Promise<void> {
+    // Re-check at the last moment: the agent may have opened a new stream since.
+    const idle = agentIds.filter((id) => !this.#subscribers.has(id));
+    if (idle.length === 0) return;
+    await this.env.DB.prepare("DELETE FROM mail_listeners WHERE agent_id IN (SELECT value FROM json_each(?))")
+      .bind(JSON.stringify(idle))
+      .run();
   }
 
   #ensureHeartbeat(): void {

@@ -72,6 +72,11 @@ describe("search_messages", () => {
     },
   );
 
+  it("returns the best match first when limited (fast plan) and the same set as the complete plan", async () => {
+    const limited = await search(b, "middleware", { limit: 1 });
+    expect(limited.map((h) => h.subject)).toEqual(["Middleware"]);
+  });
+
   it("finds a hyphenated ticket id", async () => {
     expect((await search(b, "POL-358")).map((h) => h.subject)).toEqual(["Deploy plan for POL-358"]);
   });

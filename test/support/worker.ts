@@ -29,12 +29,18 @@ function wranglerEnv(): NodeJS.ProcessEnv {
   return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
 }
 
-export async function startWorker(vars: Record<string, string> = {}): Promise<RunningWorker> {
+export interface StartOptions {
+  /** Runs after migrations and before the worker starts, e.g. to bulk-load the local D1 file. */
+  beforeStart?: (persistDir: string) => void | Promise<void>;
+}
+
+export async function startWorker(vars: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningWorker> {
   const persistDir = mkdtempSync(join(tmpdir(), "pigeonhole-wrangler-"));
   const [port, inspectorPort] = [await freePort(), await freePort()];
   await run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
     env: wranglerEnv(),
   });
+  await options.beforeStart?.(persistDir);
   const allVars: Record<string, string> = {
     PIGEONHOLE_TOKEN: TEST_TOKEN,
     ALLOW_PRIVATE_MAIL_HOSTS: "true",

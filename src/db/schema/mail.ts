@@ -121,6 +121,18 @@ export const contacts = sqliteTable(
   ],
 );
 
+/**
+ * Agents with at least one open new-mail stream (GET /mcp/events), maintained by the MailEvents Durable
+ * Object. send_message reads it in its recipient query and pokes the object only for listeners; a stale
+ * row costs one needless poke, after which the object deletes it.
+ */
+export const mailListeners = sqliteTable("mail_listeners", {
+  agentId: integer("agent_id")
+    .primaryKey()
+    .references(() => agents.id, { onDelete: "cascade" }),
+  sinceTs: text("since_ts").notNull(),
+});
+
 /** Calls and errors per MCP tool since the table was created (resource://tooling/metrics). */
 export const toolMetrics = sqliteTable("tool_metrics", {
   tool: text("tool").primaryKey(),
