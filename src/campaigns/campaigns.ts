@@ -1,5 +1,6 @@
 /** Campaign CRUD, clone and mailbox switching. Content changes only while `draft` or `paused`. */
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
+import Mustache from "mustache";
 import { campaignCounters, campaigns, type CampaignRow, type CampaignState, type Db } from "../db";
 import { AppError } from "../shared/errors";
 import { nowIso } from "../shared/time";
@@ -64,7 +65,24 @@ export function toCampaign(row: CampaignRow): Campaign {
   };
 }
 
+/** Mustache syntax errors surface at input, not as a failed send later. */
+function assertTemplate(template: string | undefined, field: string): void {
+  if (template === undefined) return;
+  try {
+    Mustache.parse(template);
+  } catch (err) {
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `${field} is not a valid mustache template (${err instanceof Error ? err.message.split("\n")[0] : "syntax error"}); ` +
+        "close every {{#section}} with {{/section}} and balance the braces.",
+      { field },
+    );
+  }
+}
+
 function checkContent(input: Partial<CampaignInput>): void {
+  assertTemplate(input.subject, "subject");
+  assertTemplate(input.template_markdown, "template_markdown");
   assertSingleLine(input.name, "name");
   assertSingleLine(input.subject, "subject");
   assertSingleLine(input.preheader, "preheader");
@@ -154,8 +172,10 @@ export async function updateCampaign(db: Db, patch: CampaignPatch): Promise<Camp
       precedenceBulk: patch.precedence_bulk,
       updatedAt: nowIso(),
     })
-    .where(eq(campaigns.id, patch.id))
+    // Conditional, so a send that starts meanwhile is never edited underneath.
+    .where(and(eq(campaigns.id, patch.id), inArray(campaigns.state, ["draft", "paused"])))
     .returning();
+  if (!updated) assertEditable(await getCampaignRow(db, patch.id), "its content can change");
   return toCampaign(updated!);
 }
 

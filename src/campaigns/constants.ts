@@ -10,6 +10,8 @@ export const IN_LIST_MAX = 90;
 export const SEND_CHUNK_SIZE = 100;
 /** Queue sendBatch accepts at most 100 messages per call. */
 export const QUEUE_BATCH_MAX = 100;
+/** Deliveries of one send-queue message: max_retries (5, wrangler.toml) + 1. */
+export const SEND_QUEUE_MAX_DELIVERIES = 6;
 /** Attempts per recipient before a 4xx becomes `failed`; below the queue's max_retries (5). */
 export const MAX_SEND_ATTEMPTS = 4;
 /** 4xx backoff: base × 2^(attempt−1), capped, in seconds. */

@@ -9,6 +9,7 @@
 import { AppError } from "../shared/errors";
 
 const DOH_URL = "https://cloudflare-dns.com/dns-query";
+const DOH_TIMEOUT_MS = 3000;
 /** Submission and IMAP ports accepted in production (25 is blocked on Workers anyway). */
 const PUBLIC_PORTS: Record<"smtp" | "imap", readonly number[]> = { smtp: [465, 587, 2525], imap: [993, 143] };
 
@@ -109,12 +110,18 @@ function expandV6(address: string): number[] | null {
 async function resolve(name: string): Promise<string[]> {
   const answers = await Promise.all(
     (["A", "AAAA"] as const).map(async (type) => {
-      const res = await fetch(`${DOH_URL}?name=${encodeURIComponent(name)}&type=${type}`, {
-        headers: { accept: "application/dns-json" },
-      }).catch(() => null);
-      if (!res?.ok) return [];
-      const body = (await res.json()) as { Answer?: Array<{ type: number; data: string }> };
-      return (body.Answer ?? []).filter((a) => a.type === 1 || a.type === 28).map((a) => a.data);
+      // Any resolver failure yields no answers, and no answers means refused.
+      try {
+        const res = await fetch(`${DOH_URL}?name=${encodeURIComponent(name)}&type=${type}`, {
+          headers: { accept: "application/dns-json" },
+          signal: AbortSignal.timeout(DOH_TIMEOUT_MS),
+        });
+        if (!res.ok) return [];
+        const body = (await res.json()) as { Answer?: Array<{ type: number; data: string }> };
+        return (body.Answer ?? []).filter((a) => a.type === 1 || a.type === 28).map((a) => String(a.data));
+      } catch {
+        return [];
+      }
     }),
   );
   return answers.flat();

@@ -110,7 +110,9 @@ function imapSecurityOf(input: Partial<MailboxInput>): MailSecurity | undefined 
 }
 
 function checkFields(input: Partial<MailboxInput>): void {
-  for (const field of ["name", "from_name", "reply_to", "smtp_host", "imap_host", "smtp_username", "imap_username", "sent_folder", "bounce_folder"] as const) {
+  // Passwords too: IMAP LOGIN sends them as quoted strings, where a line break would end the command.
+  for (const field of ["name", "from_name", "reply_to", "smtp_host", "imap_host", "smtp_username", "imap_username",
+    "smtp_password", "imap_password", "sent_folder", "bounce_folder"] as const) {
     assertSingleLine(input[field], field);
   }
   for (const field of ["from_email", "reply_to"] as const) {

@@ -109,7 +109,7 @@ export async function renderMessage(ctx: RenderContext, recipient: RenderRecipie
     ["Message-ID", messageId],
     ["List-Unsubscribe", `<${unsubscribeUrl}>`],
     ["List-Unsubscribe-Post", "List-Unsubscribe=One-Click"],
-    ["List-Id", `${encodeWords(stripLineBreaks(campaign.name).replace(/[<>"]/g, ""))} <c${campaign.id}.list.${fromDomain}>`],
+    ["List-Id", `${listPhrase(campaign.name)} <c${campaign.id}.list.${fromDomain}>`],
     ["Feedback-ID", `${campaign.id}:${mailbox.id}:${campaign.tenant}:${FEEDBACK_SENDER_ID}`],
     ...(campaign.precedenceBulk ? [["Precedence", "bulk"] as [string, string]] : []),
     ["X-Pigeonhole-Msg", messageToken],
@@ -167,6 +167,12 @@ function customHeaders(json: string): Array<[string, string]> {
   return Object.entries(parsed)
     .filter(([name]) => /^[!-9;-~]+$/.test(name) && !isReservedHeader(name))
     .map(([name, value]) => [name, encodeWords(String(value))]);
+}
+
+/** RFC 2919 phrase: quoted when ASCII (names may hold commas or colons), encoded words otherwise. */
+function listPhrase(name: string): string {
+  const clean = stripLineBreaks(name).replace(/[<>]/g, "").trim();
+  return /^[\x20-\x7e]*$/.test(clean) ? `"${clean.replace(/(["\\])/g, "\\$1")}"` : encodeWords(clean);
 }
 
 function escapeHtml(text: string): string {

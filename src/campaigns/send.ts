@@ -23,7 +23,8 @@ import { getCampaignRow } from "./campaigns";
 import { DRY_RUN_RENDERINGS, QUEUE_BATCH_MAX, SEND_CHUNK_SIZE, STATUS_ERROR_SAMPLE } from "./constants";
 import type { MailboxCredentials } from "./mailboxes";
 import { renderMessage, type RenderRecipient } from "./render";
-import { finishIfDone, type SendChunk, type Transport } from "./sender";
+import type { SendChunk, Transport } from "./sender";
+import { finishIfDone } from "./transitions";
 import { SmtpConnectionError, SmtpReplyError } from "./smtp-session";
 
 export interface SendPorts {

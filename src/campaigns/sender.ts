@@ -11,7 +11,7 @@
  *
  * The sender depends on ports (store = D1, transport, clock, queues) so tests can inject faults.
  */
-import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import { campaignRecipients, campaigns, type CampaignRecipientRow, type CampaignRow, type Db } from "../db";
 import type { TokenCodec } from "../shared/tokens";
 import { reserveSendBudget } from "./budget";
@@ -20,6 +20,14 @@ import type { MailboxCredentials } from "./mailboxes";
 import { renderMessage, type RenderedMessage } from "./render";
 import { SmtpConnectionError, SmtpReplyError, type SmtpEnvelope, type SmtpReply } from "./smtp-session";
 import { suppressedAmong } from "./suppressions";
+import {
+  claimUpdate,
+  finishIfDone,
+  pauseCampaign,
+  resultUpdate,
+  settleStaleClaims,
+  skipSuppressed,
+} from "./transitions";
 
 /** The body of a `send-queue` message. */
 export interface SendChunk {
@@ -58,6 +66,21 @@ export interface SenderPorts {
 
 export type ChunkOutcome = { action: "ack" } | { action: "retry"; delaySeconds: number };
 
+/**
+ * The last delivery of a chunk that still wants a retry pauses its campaign instead of letting the
+ * queue dead-letter it (which would leave the campaign `sending` forever); resume re-enqueues it.
+ */
+export async function giveUpOnChunk(ports: SenderPorts, chunk: SendChunk, attempts: number): Promise<void> {
+  const campaign = await ports.db.query.campaigns.findFirst({ where: eq(campaigns.id, chunk.campaign_id) });
+  if (!campaign || campaign.runId !== chunk.run_id) return;
+  await pauseCampaign(
+    ports.db,
+    campaign,
+    `a send chunk still failed after ${attempts} deliveries (SMTP unreachable or refusing); check the mailbox with verify, then resume`,
+    ports.now(),
+  );
+}
+
 interface Tally {
   retryDelay: number;
   sent: Array<{ copy: SentCopy; raw: string }>;
@@ -85,7 +108,7 @@ export async function processSendChunk(ports: SenderPorts, chunk: SendChunk): Pr
   ).filter((r) => wanted.has(r.id));
   const now = ports.now();
   const tally: Tally = { retryDelay: 0, sent: [] };
-  await settleStaleClaims(ports, rows, now, tally);
+  tally.retryDelay = await settleStaleClaims(db, rows, now);
 
   const queued = rows.filter((r) => r.state === "queued").sort((a, b) => a.id - b.id);
   const suppressed = await suppressedAmong(db, queued.map((r) => r.email));
@@ -99,15 +122,36 @@ export async function processSendChunk(ports: SenderPorts, chunk: SendChunk): Pr
     if (later.length > 0) {
       await ports.requeue({ ...chunk, recipient_ids: later.map((r) => r.id) }, Math.max(1, budget.retryAfterSeconds));
     }
-    const outcome = await sendRows(ports, campaign, mailbox, sendable.slice(0, budget.granted), tally);
-    if (tally.sent.length > 0) await appendSentCopies(ports, tally.sent);
+    let outcome: ChunkOutcome | null;
+    try {
+      outcome = await sendRows(ports, campaign, mailbox, sendable.slice(0, budget.granted), tally);
+    } finally {
+      // Even when the chunk fails later, what went out gets its Sent-folder copy.
+      if (tally.sent.length > 0) await appendSentCopies(ports, tally.sent);
+    }
     if (outcome) return outcome;
   }
   await finishIfDone(db, campaign, ports.now());
   return tally.retryDelay > 0 ? { action: "retry", delaySeconds: tally.retryDelay } : { action: "ack" };
 }
 
-/** Sends over one connection; returns an outcome when the chunk must stop early. */
+/** A row rendered and claimed ahead of its SMTP transaction; `attempts` is null when the claim lost. */
+interface Prepared {
+  row: CampaignRecipientRow;
+  message: RenderedMessage;
+  attempts: number | null;
+}
+
+type Pending = ReturnType<typeof resultUpdate>;
+
+/**
+ * Sends over one connection; returns an outcome when the chunk must stop early. Pipelined: while
+ * message i is on the wire, message i+1 is rendered and claimed in the same D1 batch that records
+ * the result of message i−1, so a message costs max(SMTP, D1 + render) instead of their sum. The
+ * price: if the isolate is killed outright during message i, row i+1 is claimed without having been
+ * attempted and ends `failed` (outcome unknown) with i; every path that still runs code (errors
+ * included) hands that claim back.
+ */
 async function sendRows(
   ports: SenderPorts,
   campaign: CampaignRow,
@@ -130,133 +174,95 @@ async function sendRows(
     }
     throw err;
   }
-  let pending: ReturnType<typeof resultUpdate> | null = null;
+  const prepare = async (row: CampaignRecipientRow, pending: Pending | null): Promise<Prepared> => {
+    const message = await renderMessage(
+      { campaign, mailbox: mailbox.row, codec: ports.codec, baseUrl: ports.baseUrl, now: ports.now() },
+      { id: row.id, email: row.email, name: row.name, meta: JSON.parse(row.meta) as Record<string, unknown>, token: row.token },
+    );
+    const claim = claimUpdate(db, campaign, row.id, ports.now());
+    const results = pending ? await db.batch([pending, claim]) : [await claim];
+    const claimed = results.at(-1) as Array<{ attempts: number }>;
+    return { row, message, attempts: claimed[0]?.attempts ?? null };
+  };
+  /** Gives an unattempted claim back (attempts restored) so the row is sent later. */
+  const release = async (prepared: Promise<Prepared> | null): Promise<void> => {
+    const p = await prepared?.catch(() => null);
+    if (p?.attempts != null) await resultUpdate(db, p.row.id, { state: "queued", attempts: p.attempts - 1, error: null });
+  };
+
+  let pending: Pending | null = null;
+  // Prefetches are awaited later; a no-op handler keeps an early rejection from being reported as unhandled.
+  const ahead = (promise: Promise<Prepared>): Promise<Prepared> => {
+    promise.catch(() => undefined);
+    return promise;
+  };
+  let next: Promise<Prepared> | null = ahead(prepare(rows[0]!, null));
   try {
-    for (const row of rows) {
-      const message = await renderMessage(
-        { campaign, mailbox: mailbox.row, codec: ports.codec, baseUrl: ports.baseUrl, now: ports.now() },
-        { id: row.id, email: row.email, name: row.name, meta: JSON.parse(row.meta) as Record<string, unknown>, token: row.token },
-      );
-      const claim = claimUpdate(db, campaign, row.id, ports.now());
-      const results = pending ? await db.batch([pending, claim]) : [await claim];
-      pending = null;
-      const claimed = results.at(-1) as Array<{ attempts: number }>;
-      if (claimed.length === 0) {
+    for (let i = 0; i < rows.length; i++) {
+      const current: Prepared = await next!;
+      next = null;
+      if (current.attempts === null) {
         // Taken by another delivery, or the campaign was paused/cancelled: stop if the latter.
-        const current = await db.query.campaigns.findFirst({ where: eq(campaigns.id, campaign.id) });
-        if (current?.state !== "sending" || current.runId !== campaign.runId) return { action: "ack" };
+        const now = await db.query.campaigns.findFirst({ where: eq(campaigns.id, campaign.id) });
+        if (now?.state !== "sending" || now.runId !== campaign.runId) return { action: "ack" };
+        if (i + 1 < rows.length) next = ahead(prepare(rows[i + 1]!, takePending()));
         continue;
       }
-      const attempts = claimed[0]!.attempts;
+      const { row, message, attempts } = current;
+      const sending = transport.send({ from: mailbox.row.fromEmail, to: row.email, envelopeId: message.envelopeId, raw: message.raw });
+      if (i + 1 < rows.length) next = ahead(prepare(rows[i + 1]!, takePending()));
       try {
-        await transport.send({ from: mailbox.row.fromEmail, to: row.email, envelopeId: message.envelopeId, raw: message.raw });
-        pending = resultUpdate(db, row.id, { state: "sent", messageId: message.messageId, sentAt: ports.now().toISOString(), error: null });
+        await sending;
+        await record(resultUpdate(db, row.id, { state: "sent", messageId: message.messageId, sentAt: ports.now().toISOString(), error: null }));
         tally.sent.push({ copy: sentCopy(campaign, row, message), raw: message.raw });
       } catch (err) {
         if (err instanceof SmtpReplyError) {
           if (isPauseWorthy(err.reply, err.stage)) {
             // Not the recipient's fault: give the attempt back and stop the whole campaign.
-            await resultUpdate(db, row.id, { state: "queued", attempts: attempts - 1, error: null });
+            await resultUpdate(db, row.id, { state: "queued", attempts: attempts! - 1, error: null });
+            await release(next);
+            next = null;
             await pauseCampaign(db, campaign, `SMTP ${err.stage} refused: ${err.message}`, ports.now());
             return { action: "ack" };
           }
           const temporary = err.reply.code < 500;
-          if (temporary && attempts < MAX_SEND_ATTEMPTS) {
-            pending = resultUpdate(db, row.id, { state: "queued", error: err.message });
-            tally.retryDelay = Math.max(tally.retryDelay, backoff(attempts));
+          if (temporary && attempts! < MAX_SEND_ATTEMPTS) {
+            await record(resultUpdate(db, row.id, { state: "queued", error: err.message }));
+            tally.retryDelay = Math.max(tally.retryDelay, backoff(attempts!));
           } else {
-            pending = resultUpdate(db, row.id, { state: "failed", error: err.message });
+            await record(resultUpdate(db, row.id, { state: "failed", error: err.message }));
           }
           continue;
         }
         if (err instanceof SmtpConnectionError) {
           // Before the final "." nothing was accepted: put the row back. After it, leave the claim to lapse.
-          if (!err.maybeDelivered) await resultUpdate(db, row.id, { state: "queued", attempts: attempts - 1, error: null });
-          return { action: "retry", delaySeconds: err.maybeDelivered ? SEND_LEASE_SECONDS : backoff(attempts) };
+          if (!err.maybeDelivered) await resultUpdate(db, row.id, { state: "queued", attempts: attempts! - 1, error: null });
+          await release(next);
+          next = null;
+          return { action: "retry", delaySeconds: err.maybeDelivered ? SEND_LEASE_SECONDS : backoff(attempts!) };
         }
         throw err;
       }
     }
     return null;
   } finally {
+    // An unexpected error still runs this: the prefetched, unattempted claim goes back to the queue.
+    await release(next);
     if (pending) await pending;
     await transport.close();
   }
-}
 
-function claimUpdate(db: Db, campaign: CampaignRow, recipientId: number, now: Date) {
-  return db
-    .update(campaignRecipients)
-    .set({
-      state: "sending",
-      attempts: sql`${campaignRecipients.attempts} + 1`,
-      leaseUntil: new Date(now.getTime() + SEND_LEASE_SECONDS * 1000).toISOString(),
-      updatedAt: now.toISOString(),
-    })
-    .where(
-      and(
-        eq(campaignRecipients.id, recipientId),
-        eq(campaignRecipients.state, "queued"),
-        sql`EXISTS (SELECT 1 FROM campaigns WHERE id = ${campaign.id} AND state = 'sending' AND run_id = ${campaign.runId})`,
-      ),
-    )
-    .returning({ attempts: campaignRecipients.attempts });
-}
-
-function resultUpdate(
-  db: Db,
-  recipientId: number,
-  result: { state: "sent" | "failed" | "queued"; error: string | null; messageId?: string; sentAt?: string; attempts?: number },
-) {
-  return db
-    .update(campaignRecipients)
-    .set({
-      state: result.state,
-      error: result.error?.slice(0, 1000) ?? null,
-      messageId: result.messageId,
-      sentAt: result.sentAt,
-      attempts: result.attempts,
-      leaseUntil: null,
-      updatedAt: new Date().toISOString(),
-    })
-    .where(and(eq(campaignRecipients.id, recipientId), eq(campaignRecipients.state, "sending")));
-}
-
-/** Claims whose lease lapsed belong to a worker that died mid-transaction: failed, never resent. */
-async function settleStaleClaims(ports: SenderPorts, rows: CampaignRecipientRow[], now: Date, tally: Tally): Promise<void> {
-  for (const row of rows.filter((r) => r.state === "sending")) {
-    const lease = row.leaseUntil ? Date.parse(row.leaseUntil) : 0;
-    if (lease > now.getTime()) {
-      tally.retryDelay = Math.max(tally.retryDelay, Math.ceil((lease - now.getTime()) / 1000));
-      continue;
-    }
-    await ports.db
-      .update(campaignRecipients)
-      .set({
-        state: "failed",
-        error: "delivery outcome unknown: the sender stopped during the SMTP transaction; not resent to avoid a duplicate",
-        leaseUntil: null,
-        updatedAt: now.toISOString(),
-      })
-      .where(and(eq(campaignRecipients.id, row.id), eq(campaignRecipients.state, "sending"), eq(campaignRecipients.leaseUntil, row.leaseUntil ?? "")));
+  /** Holds a result for the next claim batch; one not yet handed over is written first. */
+  async function record(update: Pending): Promise<void> {
+    if (pending) await pending;
+    pending = update;
   }
-}
 
-async function skipSuppressed(
-  db: Db,
-  rows: CampaignRecipientRow[],
-  suppressed: ReadonlyMap<string, string>,
-  now: Date,
-): Promise<void> {
-  const statements = rows
-    .filter((r) => suppressed.has(r.email))
-    .map((r) =>
-      db
-        .update(campaignRecipients)
-        .set({ state: "skipped", error: `suppressed (${suppressed.get(r.email)})`, updatedAt: now.toISOString() })
-        .where(and(eq(campaignRecipients.id, r.id), eq(campaignRecipients.state, "queued"))),
-    );
-  await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+  function takePending(): Pending | null {
+    const taken = pending;
+    pending = null;
+    return taken;
+  }
 }
 
 /**
@@ -267,21 +273,6 @@ export function isPauseWorthy(reply: SmtpReply, stage: SmtpReplyError["stage"]):
   if (stage === "auth" || [530, 534, 535, 538].includes(reply.code)) return true;
   if (reply.enhanced === "5.4.5" || reply.enhanced === "5.7.8" || reply.enhanced === "4.7.8") return true;
   return /(daily|hourly|sending) (user )?(sending )?(limit|quota)|quota exceeded|limit exceeded/i.test(reply.text);
-}
-
-async function pauseCampaign(db: Db, campaign: CampaignRow, reason: string, now: Date): Promise<void> {
-  await db
-    .update(campaigns)
-    .set({ state: "paused", pauseReason: reason.slice(0, 500), updatedAt: now.toISOString() })
-    .where(and(eq(campaigns.id, campaign.id), eq(campaigns.state, "sending"), eq(campaigns.runId, campaign.runId)));
-}
-
-/** `done` once no recipient is queued or in flight; conditional so only one chunk flips it. */
-export async function finishIfDone(db: Db, campaign: CampaignRow, now: Date): Promise<void> {
-  await db.run(sql`
-    UPDATE campaigns SET state = 'done', finished_at = ${now.toISOString()}, updated_at = ${now.toISOString()}
-    WHERE id = ${campaign.id} AND state = 'sending' AND run_id = ${campaign.runId}
-      AND NOT EXISTS (SELECT 1 FROM campaign_recipients WHERE campaign_id = ${campaign.id} AND state IN ('queued', 'sending'))`);
 }
 
 function sentCopy(campaign: CampaignRow, row: CampaignRecipientRow, message: RenderedMessage): SentCopy {

@@ -77,6 +77,10 @@ function scrubSecrets(text: string, secrets: string[]): string {
 
 /** SPF and DMARC TXT records of the From domain over DoH; absent records are null, not errors. */
 async function dnsChecks(domain: string): Promise<VerifyResult["dns"]> {
+  // RFC 2606/6761 reserved names never have records; don't ask the resolver about them.
+  if (/(^|\.)(example|test|invalid|localhost)$/i.test(domain) || /(^|\.)example\.(com|net|org)$/i.test(domain)) {
+    return { spf: null, dmarc: null, error: `${domain} is a reserved domain (RFC 2606); DNS was not consulted` };
+  }
   const txt = async (name: string): Promise<string[]> => {
     const res = await fetch(`https://cloudflare-dns.com/dns-query?name=${encodeURIComponent(name)}&type=TXT`, {
       headers: { accept: "application/dns-json" },

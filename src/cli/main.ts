@@ -4,9 +4,10 @@
  */
 import { parseArgs } from "node:util";
 import { CliError, type CliCommand } from "./command";
+import { CAMPAIGN_COMMANDS } from "./campaign";
 import { GUARD_COMMANDS } from "./guard";
 
-export const COMMANDS: readonly CliCommand[] = [...GUARD_COMMANDS];
+export const COMMANDS: readonly CliCommand[] = [...GUARD_COMMANDS, ...CAMPAIGN_COMMANDS];
 
 function help(): string {
   const lines = COMMANDS.map((c) => `  pigeonhole ${c.path.join(" ").padEnd(18)} ${c.summary}`);

@@ -7,20 +7,33 @@ import { describe, expect, it } from "vitest";
 import {
   addSuppressions,
   campaignStatus,
+  cancelCampaign,
   importRecipients,
   listRecipients,
   pauseCampaignByRequest,
   processSendChunk,
+  resumeCampaign,
   sendCampaign,
   senderPorts,
   sendPorts,
   SmtpConnectionError,
+  updateMailbox,
   type SendChunk,
   type SenderPorts,
 } from "../../src/campaigns";
 import worker from "../../src/index";
 import { tokenCodec } from "../../src/shared/tokens";
-import { decodeQp, headerCount, headerOf, sinkCampaign, sinkMessagesFor, sinkRule, testDb, uniqueDomain } from "./campaign-fixtures";
+import {
+  decodeQp,
+  headerCount,
+  headerOf,
+  sinkCampaign,
+  sinkMailbox,
+  sinkMessagesFor,
+  sinkRule,
+  testDb,
+  uniqueDomain,
+} from "./campaign-fixtures";
 
 interface Status {
   state: string;
@@ -95,6 +108,7 @@ describe("send pipeline", () => {
     expect(headerOf(raw, "Subject")).toBe("Hello Reader 7");
     expect(headerOf(raw, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
     expect(headerOf(raw, "Precedence")).toBe("bulk");
+    expect(headerOf(raw, "List-Id")).toBe(`"Autumn news" <c${campaign.id}.list.sender.example>`);
     expect(headerOf(raw, "Feedback-ID")).toBe(`${campaign.id}:${campaign.mailbox_id}:default:pigeonhole`);
     expect(headerOf(raw, "Message-ID")).toMatch(/^<[A-Za-z0-9_-]{22}@sender\.example>$/);
     const unsubscribe = /^<http:\/\/[^/]+\/u\/([A-Za-z0-9_-]+)>$/.exec(headerOf(raw, "List-Unsubscribe")!)!;
@@ -269,7 +283,7 @@ describe("send pipeline", () => {
     expect((await sinkMessagesFor(domain)).map((m) => m.rcptTo[0])).toEqual([`keep@${domain}`]);
   });
 
-  it("stops a chunk between messages once the campaign is paused", async () => {
+  it("stops a chunk within one message once the campaign is paused", async () => {
     const db = testDb();
     const domain = uniqueDomain("pause");
     const campaign = await sinkCampaign(db);
@@ -292,7 +306,12 @@ describe("send pipeline", () => {
       },
     };
     expect(await processSendChunk(pausing, chunk!)).toEqual({ action: "ack" });
-    expect(await status(campaign.id)).toMatchObject({ state: "paused", sent: 2, queued: 4 });
+    // The message already claimed ahead when the pause landed may still go out; nothing after it does.
+    const paused = await status(campaign.id);
+    expect(paused.state).toBe("paused");
+    expect(paused.sent).toBeLessThanOrEqual(3);
+    expect(paused.sent + paused.queued).toBe(6);
+    expect((await sinkMessagesFor(domain)).length).toBe(paused.sent);
   });
 
   it("holds the mailbox's rate per minute and requeues the rest of the chunk", async () => {
@@ -317,5 +336,76 @@ describe("send pipeline", () => {
     await processSendChunk(ports, requeued[0]!.chunk);
     expect(await sinkMessagesFor(domain)).toHaveLength(3);
     expect(requeued).toHaveLength(2);
+  });
+
+  it("retries an unreachable SMTP server, then pauses the campaign on the chunk's last delivery instead of dead-lettering it", async () => {
+    const db = testDb();
+    const domain = uniqueDomain("down");
+    const campaign = await sinkCampaign(db, {}, { smtp_port: 1 });
+    await importRecipients(db, campaign.id, [`d@${domain}`]);
+    const chunks = await startCapturing(campaign.id);
+    const early = await deliver(chunks, 1);
+    expect(early.retryMessages).toHaveLength(1);
+    expect(await status(campaign.id)).toMatchObject({ state: "sending", queued: 1 });
+    const last = await deliver(chunks, 6);
+    expect(last.explicitAcks).toHaveLength(1);
+    const final = await status(campaign.id);
+    expect(final).toMatchObject({ state: "paused", queued: 1, failed: 0 });
+    expect(final.pause_reason).toMatch(/after 6 deliveries/);
+  });
+
+  it("resumes a campaign paused by 535 once the password is fixed, and sends each recipient once", async () => {
+    const db = testDb();
+    const domain = uniqueDomain("resume");
+    const campaign = await sinkCampaign(db, {}, { smtp_password: "stale-password" });
+    await importRecipients(db, campaign.id, [`x@${domain}`, `y@${domain}`]);
+    const firstRun = await startCapturing(campaign.id);
+    await deliver(firstRun);
+    expect(await status(campaign.id)).toMatchObject({ state: "paused" });
+    await updateMailbox(db, env, { id: campaign.mailbox_id, smtp_password: sinkMailbox().smtp_password });
+    const secondRun: SendChunk[] = [];
+    const ports = { ...(await sendPorts(env, db)), enqueue: async (c: SendChunk[]) => void secondRun.push(...c) };
+    expect(await resumeCampaign(ports, campaign.id)).toMatchObject({ state: "sending", queued: 2 });
+    await deliver(firstRun, 2); // a stale chunk of the first run is dropped
+    expect(await sinkMessagesFor(domain)).toHaveLength(0);
+    await deliver(secondRun);
+    expect((await sinkMessagesFor(domain)).map((m) => m.rcptTo[0]).sort()).toEqual([`x@${domain}`, `y@${domain}`]);
+    expect(await status(campaign.id)).toMatchObject({ state: "done", sent: 2, pause_reason: null });
+  });
+
+  it("sends nothing more once a campaign is cancelled", async () => {
+    const db = testDb();
+    const domain = uniqueDomain("cancel");
+    const campaign = await sinkCampaign(db);
+    await importRecipients(db, campaign.id, [`z@${domain}`]);
+    const chunks = await startCapturing(campaign.id);
+    expect(await cancelCampaign(db, campaign.id)).toEqual({ campaign_id: campaign.id, state: "cancelled" });
+    const result = await deliver(chunks);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await sinkMessagesFor(domain)).toHaveLength(0);
+    const final = await status(campaign.id);
+    expect(final).toMatchObject({ state: "cancelled", sent: 0, queued: 1 });
+    expect(final.summary).toContain("Cancelled: 0 of 1 sent");
+  });
+
+  it("holds the mailbox's daily cap across chunks and defers the rest to the next UTC day", async () => {
+    const db = testDb();
+    const domain = uniqueDomain("daily");
+    const campaign = await sinkCampaign(db, {}, { daily_cap: 2 });
+    await importRecipients(db, campaign.id, Array.from({ length: 3 }, (_, i) => `day${i}@${domain}`));
+    const [chunk] = await startCapturing(campaign.id);
+    const requeued: Array<{ chunk: SendChunk; delay: number }> = [];
+    const ports: SenderPorts = {
+      ...(await senderPorts(env, db)),
+      now: () => new Date("2030-01-01T23:00:00Z"),
+      requeue: async (c, delay) => void requeued.push({ chunk: c, delay }),
+    };
+    await processSendChunk(ports, chunk!);
+    expect(await sinkMessagesFor(domain)).toHaveLength(2);
+    expect(requeued).toEqual([{ chunk: expect.objectContaining({ recipient_ids: [expect.any(Number)] }), delay: 3600 }]);
+    const nextDay: SenderPorts = { ...ports, now: () => new Date("2030-01-02T00:00:01Z") };
+    await processSendChunk(nextDay, requeued[0]!.chunk);
+    expect(await sinkMessagesFor(domain)).toHaveLength(3);
+    expect(await status(campaign.id)).toMatchObject({ state: "done", sent: 3 });
   });
 });

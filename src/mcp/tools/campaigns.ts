@@ -72,11 +72,12 @@ export const mailboxesTool = defineTool({
   name: "mailboxes",
   title: "Mailboxes",
   description:
-    "Manage the SMTP/IMAP mailboxes campaigns send through: create, get, list, update (omitted password = unchanged), " +
+    "Manage the SMTP/IMAP mailboxes campaigns send through: create, get (alias read), list, update (omitted password = unchanged), " +
     "delete, verify (real SMTP login and IMAP LOGIN+LIST, SPF/DMARC lookup). Passwords are never returned.",
   input: z.discriminatedUnion("action", [
     action("create", z.object(mailboxFields)),
     action("get", byId("Mailbox")),
+    action("read", byId("Mailbox")),
     action("list", z.object({}).default({})),
     action("update", z.object({ id: id("Mailbox"), ...z.object(mailboxFields).partial().shape })),
     action("delete", byId("Mailbox")),
@@ -88,6 +89,7 @@ export const mailboxesTool = defineTool({
       case "create":
         return createMailbox(ctx.db, ctx.env, input.payload);
       case "get":
+      case "read":
         return getMailbox(ctx.db, input.payload.id);
       case "list":
         return listMailboxes(ctx.db);
@@ -129,17 +131,25 @@ export const campaignsTool = defineTool({
   name: "campaigns",
   title: "Campaigns",
   description:
-    "Email campaigns: create, get, list, update (draft/paused only), delete, clone, add_recipient, post_recipients " +
+    "Email campaigns: create, get (alias read), list, update (draft/paused only), delete, clone, add_recipient, post_recipients " +
     `(≤${MAX_RECIPIENT_BATCH} per call; strings "Ada <ada@ex.com>", objects or csv; returns created/updated/skipped/invalid/remaining), ` +
     "list_recipients, send (dry_run renders without sending; test_to sends one copy; otherwise queues and returns at once), " +
     "pause, resume, cancel, status.",
   input: z.discriminatedUnion("action", [
     action("create", z.object(campaignFields)),
     action("get", byId("Campaign")),
+    action("read", byId("Campaign")),
     action("list", z.object({ limit: z.number().int().min(1).max(500).optional().describe("Newest first, default 100") }).default({})),
     action("update", z.object({ id: id("Campaign"), ...z.object(campaignFields).omit({ mailbox_id: true }).partial().shape })),
     action("delete", byId("Campaign")),
-    action("clone", z.object({ campaign_id: id("Campaign"), name: line(200).optional().describe("Name of the copy") })),
+    action(
+      "clone",
+      z.object({
+        campaign_id: id("Campaign"),
+        name: line(200).optional().describe("Name of the copy (default: '<name> (copy)')"),
+        new_name: line(200).optional().describe("MC Pigeon spelling of name"),
+      }),
+    ),
     action("add_recipient", z.object({ campaign_id: id("Campaign"), ...recipientObject.shape })),
     action(
       "post_recipients",
@@ -182,6 +192,7 @@ export const campaignsTool = defineTool({
       case "create":
         return createCampaign(ctx.db, input.payload);
       case "get":
+      case "read":
         return getCampaign(ctx.db, input.payload.id);
       case "list":
         return listCampaigns(ctx.db, input.payload.limit);
@@ -190,7 +201,7 @@ export const campaignsTool = defineTool({
       case "delete":
         return deleteCampaign(ctx.db, input.payload.id);
       case "clone":
-        return cloneCampaign(ctx.db, input.payload.campaign_id, input.payload.name);
+        return cloneCampaign(ctx.db, input.payload.campaign_id, input.payload.name ?? input.payload.new_name);
       case "add_recipient":
         return addRecipient(ctx.db, input.payload.campaign_id, input.payload);
       case "post_recipients": {
