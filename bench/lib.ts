@@ -22,6 +22,8 @@ export interface BenchCase {
    * workerd must not share its SQLite file with another writer). Not available with BENCH_URL.
    */
   prepareStorage?(persistDir: string): void | Promise<void>;
+  /** Untimed runs before measuring (default 20); expensive cases lower it. */
+  warmup?: number;
   /** Throughput mode: run `iterations` operations from this many concurrent workers and report ops/s. */
   concurrency?: number;
 }

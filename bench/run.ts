@@ -40,7 +40,7 @@ async function main(): Promise<void> {
         );
         continue;
       }
-      const stats = await measure(() => op(0), benchCase.iterations ?? ITERATIONS);
+      const stats = await measure(() => op(0), benchCase.iterations ?? ITERATIONS, benchCase.warmup);
       console.log(formatRow(benchCase.name, stats, baseline, benchCase.target));
     }
   } finally {

@@ -226,7 +226,8 @@ export class ClaimsStore {
         });
       }
     }
-    this.#touch(agent, iso(now));
+    // A named committer checking is activity (it delays force release of its claims); an unknown name is not.
+    if (agent.id > 0) this.#touch(agent, iso(now));
     return { conflicts, blocking: conflicts.length > 0 };
   }
 

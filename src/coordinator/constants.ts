@@ -20,3 +20,6 @@ export const MAX_PATTERNS_PER_CALL = 500;
 
 /** Delay before retrying archive jobs that failed (R2 hiccup), in milliseconds. */
 export const ARCHIVE_RETRY_DELAY_MS = 30_000;
+
+/** How long claims snapshots wait before the alarm commits them (ms): long enough to coalesce a burst of calls. */
+export const CLAIMS_ARCHIVE_DELAY_MS = 1_000;

@@ -4,7 +4,7 @@
  * (`{error}`) because custom Error fields do not survive the RPC boundary; the Worker side rethrows them.
  */
 import { AppError } from "../shared/errors";
-import { ARCHIVE_RETRY_DELAY_MS, DEFAULT_CLAIM_TTL_SECONDS } from "./constants";
+import { ARCHIVE_RETRY_DELAY_MS, CLAIMS_ARCHIVE_DELAY_MS, DEFAULT_CLAIM_TTL_SECONDS } from "./constants";
 import { ClaimsStore, type Changed, type ClaimSelector } from "./claims-store";
 import { claimsJob, messageJob, profileJob, type ArchiveAgentProfile, type ArchiveMessage } from "./archive/documents";
 import { ArchiveWriter, type ArchiveHead, type DrainReport, type EnqueueOutcome } from "./archive/writer";
@@ -182,8 +182,9 @@ export class CoordinatorImpl {
   }
 
   /**
-   * Runs a claims mutation and queues its archive commit in the same synchronous step (so the change and its
-   * record commit together), answers, and lets the commit reach R2 in the background.
+   * Runs a claims mutation and queues its archive snapshot in the same synchronous step (so the change and its
+   * record are stored together), and answers. The snapshot is committed by the alarm shortly after: a burst of
+   * claim calls then becomes one commit, and the R2 uploads never compete with the claim that caused them.
    */
   async #mutate<T>(slug: string, action: string, agent: AgentRef, fn: () => Changed<T>): Promise<RpcResult<T>> {
     this.#rememberSlug(slug);
@@ -198,16 +199,14 @@ export class CoordinatorImpl {
       }
       return result;
     });
-    if ("ok" in result) {
-      this.ctx.waitUntil(this.#archive.drain(slug).then(() => this.#scheduleAlarm()));
-      await this.#scheduleAlarm();
-    }
+    if ("ok" in result) await this.#scheduleAlarm(CLAIMS_ARCHIVE_DELAY_MS);
     return result;
   }
 
-  async #scheduleAlarm(): Promise<void> {
+  /** Arms the alarm for the earliest of: the next lease expiry, and (jobs queued) now + archiveDelayMs. */
+  async #scheduleAlarm(archiveDelayMs = ARCHIVE_RETRY_DELAY_MS): Promise<void> {
     const candidates = [this.#claims.nextExpiry()];
-    if (this.#archive.pendingCount() > 0) candidates.push(Date.now() + ARCHIVE_RETRY_DELAY_MS);
+    if (this.#archive.pendingCount() > 0) candidates.push(Date.now() + archiveDelayMs);
     const next = Math.min(...candidates.filter((t): t is number => t !== undefined));
     if (!Number.isFinite(next)) return;
     const current = await this.ctx.storage.getAlarm();

@@ -39,9 +39,39 @@ export function normalizePattern(raw: string): string {
     .replace(/^(?:\.?\/)+/, "");
 }
 
+/** Bound on each memo below; they are cleared when full (patterns repeat a lot within one project). */
+const CACHE_LIMIT = 20_000;
+
+const globCache = new Map<string, boolean>();
+
 export function isGlob(pattern: string): boolean {
-  return picomatch.scan(pattern).isGlob;
+  let glob = globCache.get(pattern);
+  if (glob === undefined) {
+    glob = picomatch.scan(pattern).isGlob;
+    if (globCache.size >= CACHE_LIMIT) globCache.clear();
+    globCache.set(pattern, glob);
+  }
+  return glob;
 }
+
+const prefixCache = new Map<string, string[]>();
+
+/** The leading path segments that contain no glob syntax (`src/api/*.ts` → [src, api]). */
+function staticPrefix(pattern: string): string[] {
+  let prefix = prefixCache.get(pattern);
+  if (!prefix) {
+    prefix = [];
+    for (const segment of pattern.split("/")) {
+      if (isGlob(segment)) break;
+      prefix.push(segment);
+    }
+    if (prefixCache.size >= CACHE_LIMIT) prefixCache.clear();
+    prefixCache.set(pattern, prefix);
+  }
+  return prefix;
+}
+
+const overlapCache = new Map<string, boolean>();
 
 const matcherCache = new Map<string, (path: string) => boolean>();
 
@@ -58,8 +88,24 @@ function matcher(glob: string): (path: string) => boolean {
 /** True when some path (or virtual name) can be claimed by both normalised patterns. */
 export function patternsOverlap(a: string, b: string): boolean {
   if (a === b) return true;
-  const virtualA = isVirtualPattern(a);
-  if (virtualA || isVirtualPattern(b)) return false;
+  if (isVirtualPattern(a) || isVirtualPattern(b)) return false;
+  // Cheap rejection first: literal leading segments must agree (a path matched by both starts with both).
+  const prefixA = staticPrefix(a);
+  const prefixB = staticPrefix(b);
+  for (let i = 0; i < Math.min(prefixA.length, prefixB.length); i++) {
+    if (prefixA[i] !== prefixB[i]) return false;
+  }
+  const key = a < b ? `${a}\0${b}` : `${b}\0${a}`;
+  let known = overlapCache.get(key);
+  if (known === undefined) {
+    known = decideOverlap(a, b);
+    if (overlapCache.size >= CACHE_LIMIT) overlapCache.clear();
+    overlapCache.set(key, known);
+  }
+  return known;
+}
+
+function decideOverlap(a: string, b: string): boolean {
   const globA = isGlob(a);
   const globB = isGlob(b);
   if (!globA && !globB) return a.startsWith(`${b}/`) || b.startsWith(`${a}/`);

@@ -50,6 +50,7 @@ export {
 } from "./claims-actions";
 export {
   convertInlineImages,
+  prepareMessageAttachments,
   readAttachmentBlob,
   storeAttachment,
   storeAttachments,

@@ -3,7 +3,10 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { freshProject, openAgents } from "../support/mail";
+import { callOk, connectMcp } from "../support/mcp";
 
 const CLI = resolve("bin/pigeonhole.mjs");
 const dirs: string[] = [];
@@ -83,5 +86,63 @@ describe("pigeonhole guard install/uninstall", () => {
     const result = guard(dir, "install");
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("git rev-parse --show-toplevel failed");
+  });
+});
+
+describe("the guard against a running server", () => {
+  const { url, token } = inject("worker");
+  let client: Client;
+
+  beforeAll(async () => {
+    client = await connectMcp(url, token);
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  async function guardedRepo() {
+    const project = await freshProject(client, "guard");
+    const [holder, committer] = await openAgents(client, project, 2);
+    await callOk(client, "claim_paths", {
+      project_key: project,
+      agent_name: holder!.name,
+      registration_token: holder!.token,
+      paths: ["src/**"],
+      reason: "refactor",
+    });
+    const repo = newRepo();
+    expect(run("node", [CLI, "guard", "install", "--repo", repo, "--url", url, "--project", project, "--token", token], repo).status).toBe(0);
+    return { repo, holder: holder!, committer: committer! };
+  }
+
+  it("blocks a commit touching another agent's exclusive claim and names the holder", async () => {
+    const { repo, holder, committer } = await guardedRepo();
+    run("mkdir", ["-p", "src"], repo);
+    const result = commit(repo, "src/app.ts", { AGENT_NAME: committer.name });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`src/app.ts matches src/** (holder: ${holder.name}`);
+    expect(result.stderr).toContain("--no-verify");
+    expect(run("git", ["rev-parse", "--verify", "HEAD"], repo).status).not.toBe(0);
+  });
+
+  it("lets the holder commit, allows unclaimed paths, warns only in warn mode, and is bypassed by --no-verify", async () => {
+    const { repo, holder, committer } = await guardedRepo();
+    run("mkdir", ["-p", "src"], repo);
+    expect(commit(repo, "src/mine.ts", { AGENT_NAME: holder.name }).status).toBe(0);
+    expect(commit(repo, "README.md", { AGENT_NAME: committer.name }).status).toBe(0);
+    const warned = commit(repo, "src/a.ts", { AGENT_NAME: committer.name, PIGEONHOLE_GUARD_MODE: "warn" });
+    expect(warned.status).toBe(0);
+    expect(warned.stderr).toContain("commit allowed");
+    expect(commit(repo, "src/b.ts", { AGENT_NAME: committer.name }, ["--no-verify"]).status).toBe(0);
+  });
+
+  it("checks both sides of a rename: moving a claimed file out of src/ is blocked", async () => {
+    const { repo, holder, committer } = await guardedRepo();
+    run("mkdir", ["-p", "src", "lib"], repo);
+    expect(commit(repo, "src/moved.ts", { AGENT_NAME: holder.name }).status).toBe(0);
+    run("git", ["mv", "src/moved.ts", "lib/moved.ts"], repo);
+    const result = run("git", ["commit", "-q", "-m", "move"], repo, { AGENT_NAME: committer.name });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("src/moved.ts matches src/**");
   });
 });

@@ -129,14 +129,14 @@ describe("archiveMessage", () => {
 });
 
 describe("archive jobs", () => {
-  it("commits claims as claims/<sha1(pattern)>.json, release included", async () => {
+  it("commits claims as claims/<sha1(pattern)>.json, coalescing a burst of claim calls into one commit", async () => {
     const project = await newProject();
     const agent = { id: 1, name: "GreenCastle" };
     await claimPaths(env, project, agent, ["src/**"], { reason: "refactor" });
     await releaseClaims(env, project, agent);
     await coordinatorFor(env, project).flushArchive(project.slug);
     const head = await headCommit(project.slug);
-    expect(head.message).toContain("claim: release GreenCastle src/**");
+    expect(head.message).toMatch(/^claims: 2 changes\n\nclaim: claim GreenCastle src\/\*\*\nclaim: release GreenCastle src\/\*\*/);
     const sha1 = [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode("src/**")))]
       .map((b) => b.toString(16).padStart(2, "0"))
       .join("");

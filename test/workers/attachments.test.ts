@@ -1,7 +1,7 @@
 /** Attachments: PNG → WebP in R2 by content hash, inlining, non-image limits, the authenticated route and resource. */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { convertInlineImages, MAX_FILE_BYTES, storeAttachment, storeAttachments } from "../../src/coordinator";
+import { convertInlineImages, MAX_FILE_BYTES, prepareMessageAttachments, storeAttachment, storeAttachments } from "../../src/coordinator";
 import { createDb } from "../../src/db";
 import { readAttachmentResource } from "../../src/mcp/resources/attachment";
 import { AppError } from "../../src/shared/errors";
@@ -74,6 +74,23 @@ describe("convertInlineImages", () => {
     const out = await convertInlineImages(env, body);
     expect(out.attachments).toHaveLength(1);
     expect(out.body_md).toMatch(/^See !\[shot\]\(data:image\/webp;base64,[A-Za-z0-9+/=]+\) here\.$/);
+  });
+});
+
+describe("prepareMessageAttachments", () => {
+  it("stores listed attachments and embedded images in one call, and stores nothing when one is too large", async () => {
+    const png = await makePng(2, 2, () => [9, 9, 9, 255]);
+    const ok = await prepareMessageAttachments(env, {
+      body_md: `![a](data:image/png;base64,${base64(png)})`,
+      attachments: [{ data: base64(new TextEncoder().encode("log")), filename: "run.log" }],
+    });
+    expect(ok.attachments.map((a) => a.type)).toEqual(["file", "inline"]);
+    const before = (await env.ARCHIVE.list({ prefix: "attachments/" })).objects.length;
+    const error = await errorOf(
+      prepareMessageAttachments(env, { body_md: "x", attachments: Array.from({ length: 21 }, () => ({ data: base64(png) })) }),
+    );
+    expect(error.type).toBe("INVALID_ARGUMENT");
+    expect((await env.ARCHIVE.list({ prefix: "attachments/" })).objects.length).toBe(before);
   });
 });
 

@@ -21,6 +21,12 @@ interface JobRow extends Record<string, SqlStorageValue> {
   attempts: number;
 }
 
+/** Queued claims snapshots committed together at most; bounds one commit's size under a burst of claim calls. */
+const MAX_COALESCED_JOBS = 50;
+
+/** Jobs whose key starts with this may be coalesced: they are snapshots, so only the latest file content matters. */
+export const COALESCIBLE_PREFIX = "claims:";
+
 export type EnqueueOutcome = "queued" | "already-queued" | "already-committed";
 
 export interface ArchiveHead {
@@ -93,25 +99,36 @@ export class ArchiveWriter {
   async #drainNow(slug: string): Promise<DrainReport> {
     let committed = 0;
     for (;;) {
-      const job = this.sql.exec<JobRow>(`SELECT * FROM archive_jobs ORDER BY seq LIMIT 1`).toArray()[0];
-      if (!job) return { committed, pending: 0 };
+      const batch = this.#nextBatch();
+      if (batch.length === 0) return { committed, pending: 0 };
       try {
-        await this.#commit(slug, job);
-        committed++;
+        await this.#commit(slug, batch);
+        committed += batch.length;
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         this.sql.exec(
           `UPDATE archive_jobs SET attempts = attempts + 1, last_error = ? WHERE seq = ?`,
           reason.slice(0, 500),
-          job.seq,
+          batch[0]!.seq,
         );
         return { committed, pending: this.pendingCount(), failed: reason };
       }
     }
   }
 
-  async #commit(slug: string, row: JobRow): Promise<void> {
-    const job = JSON.parse(row.payload) as ArchiveJob;
+  /**
+   * The oldest queued job, plus the claims snapshots queued right after it when it is one: a burst of claim calls
+   * becomes one commit (the Rust port's commit coalescer made the same trade). Messages always commit alone.
+   */
+  #nextBatch(): JobRow[] {
+    const rows = this.sql.exec<JobRow>(`SELECT * FROM archive_jobs ORDER BY seq LIMIT ?`, MAX_COALESCED_JOBS).toArray();
+    if (rows.length === 0 || !rows[0]!.key.startsWith(COALESCIBLE_PREFIX)) return rows.slice(0, 1);
+    const end = rows.findIndex((r) => !r.key.startsWith(COALESCIBLE_PREFIX));
+    return end < 0 ? rows : rows.slice(0, end);
+  }
+
+  async #commit(slug: string, rows: JobRow[]): Promise<void> {
+    const job = mergeJobs(rows.map((r) => JSON.parse(r.payload) as ArchiveJob));
     const builder = new ObjectBuilder();
     const files = new Map<string, string>();
     for (const file of job.files) {
@@ -126,8 +143,10 @@ export class ArchiveWriter {
     if (head && headTree === rootTree) {
       // Nothing changed (a re-archived identical profile, say): record the key against the current head.
       this.storage.transactionSync(() => {
-        this.sql.exec(`INSERT OR IGNORE INTO archive_done (key, commit_oid, committed_ts) VALUES (?, ?, ?)`, row.key, head, now);
-        this.sql.exec(`DELETE FROM archive_jobs WHERE seq = ?`, row.seq);
+        for (const row of rows) {
+          this.sql.exec(`INSERT OR IGNORE INTO archive_done (key, commit_oid, committed_ts) VALUES (?, ?, ?)`, row.key, head, now);
+          this.sql.exec(`DELETE FROM archive_jobs WHERE seq = ?`, row.seq);
+        }
       });
       return;
     }
@@ -165,8 +184,10 @@ export class ArchiveWriter {
         MAIN_REF,
         commit,
       );
-      this.sql.exec(`INSERT OR REPLACE INTO archive_done (key, commit_oid, committed_ts) VALUES (?, ?, ?)`, row.key, commit, now);
-      this.sql.exec(`DELETE FROM archive_jobs WHERE seq = ?`, row.seq);
+      for (const row of rows) {
+        this.sql.exec(`INSERT OR REPLACE INTO archive_done (key, commit_oid, committed_ts) VALUES (?, ?, ?)`, row.key, commit, now);
+        this.sql.exec(`DELETE FROM archive_jobs WHERE seq = ?`, row.seq);
+      }
     });
   }
 
@@ -204,6 +225,19 @@ export class ArchiveWriter {
     }
     return rebuilt;
   }
+}
+
+/** Several snapshots as one commit: the latest content per file, every summary line in the message. */
+function mergeJobs(jobs: ArchiveJob[]): ArchiveJob {
+  if (jobs.length === 1) return jobs[0]!;
+  const files = new Map<string, ArchiveJob["files"][number]>();
+  for (const job of jobs) for (const file of job.files) files.set("path" in file ? file.path : `claim:${file.claimPattern}`, file);
+  const lines = jobs.map((j) => j.message.split("\n")[0]);
+  return {
+    message: `claims: ${jobs.length} changes\n\n${lines.join("\n")}`,
+    time: jobs.at(-1)!.time,
+    files: [...files.values()],
+  };
 }
 
 function split(path: string): { dir: string; name: string } {

@@ -106,8 +106,8 @@ export function attachmentKey(name: string): string {
   return `attachments/${name.slice(0, 2)}/${name}`;
 }
 
-/** Converts (images), stores in R2 and describes one attachment. */
-export async function storeAttachment(env: Env, input: AttachmentInput, options: AttachmentOptions = {}): Promise<AttachmentDescriptor> {
+/** Decodes and checks one attachment (non-empty, within its size limit) without storing anything. */
+function checkAttachment(input: AttachmentInput): { original: Uint8Array; declared?: string | undefined; image?: string | undefined } {
   const { bytes: original, declared } = decodeData(input.data);
   if (original.length === 0) throw new AppError("INVALID_ARGUMENT", "Attachment is empty; attach a file with content.", { field: "attachments" });
   const image = sniffImage(original);
@@ -119,6 +119,12 @@ export async function storeAttachment(env: Env, input: AttachmentInput, options:
       { field: "attachments", bytes: original.length, limit },
     );
   }
+  return { original, declared, image };
+}
+
+/** Converts (images), stores in R2 and describes one attachment. */
+export async function storeAttachment(env: Env, input: AttachmentInput, options: AttachmentOptions = {}): Promise<AttachmentDescriptor> {
+  const { original, declared, image } = checkAttachment(input);
   let stored = original;
   let mediaType = image ?? input.media_type ?? declared ?? "application/octet-stream";
   let dimensions: { width: number; height: number } | undefined;
@@ -163,6 +169,8 @@ export async function storeAttachments(env: Env, inputs: AttachmentInput[], opti
       field: "attachments",
     });
   }
+  // Check every item first, so a bad one fails the call before anything is stored.
+  for (const input of inputs) checkAttachment(input);
   const out: AttachmentDescriptor[] = [];
   for (const input of inputs) out.push(await storeAttachment(env, input, options));
   return out;
@@ -210,4 +218,20 @@ export async function readAttachmentBlob(env: Env, name: string): Promise<{ medi
     media_type: object.httpMetadata?.contentType ?? "application/octet-stream",
     base64: toBase64(new Uint8Array(await object.arrayBuffer())),
   };
+}
+
+/**
+ * Everything send_message needs in one call, before its D1 write: stores `attachments` and converts data-URI
+ * images embedded in the body. The descriptors go into messages.attachments (JSON) and the payload. Validation
+ * failures (size, count, bad base64) throw before anything is sent.
+ */
+export async function prepareMessageAttachments(
+  env: Env,
+  input: { body_md: string; attachments?: AttachmentInput[] | undefined } & AttachmentOptions,
+): Promise<{ body_md: string; attachments: AttachmentDescriptor[] }> {
+  const embedded = [...input.body_md.matchAll(INLINE_IMAGE)].map((m) => ({ data: m[2]! }));
+  for (const item of [...(input.attachments ?? []), ...embedded]) checkAttachment(item);
+  const files = await storeAttachments(env, input.attachments ?? [], input);
+  const inline = await convertInlineImages(env, input.body_md, input);
+  return { body_md: inline.body_md, attachments: [...files, ...inline.attachments] };
 }

@@ -1,6 +1,7 @@
 /** Macros: common multi-step sequences in one call. */
 import { z } from "zod";
 import { macroContactHandshake, macroPrepareThread, macroStartSession } from "../../mail";
+import { archiveAgentById, claimPaths, DEFAULT_CLAIM_TTL_SECONDS, MIN_CLAIM_TTL_SECONDS } from "../../coordinator";
 import { AppError } from "../../shared/errors";
 import { defineTool } from "../tool";
 import { agentName, projectKey, registrationToken, tokenOf } from "./fields";
@@ -14,7 +15,8 @@ export const macroStartSessionTool = defineTool({
   title: "Start session",
   description:
     "ensure_project + register_agent (or re-register an existing name with its token) + fetch_inbox in one call. Returns the project, " +
-    "the agent, its registration_token when newly created (keep it) and the latest inbox without bodies.",
+    "the agent, its registration_token when newly created (keep it) and the latest inbox without bodies. With claim_paths it also " +
+    "claims them (exclusive) and returns `claims: {granted, conflicts}`.",
   input: z.object({
     human_key: z.string().min(1).max(1024).describe("Absolute path of the working directory."),
     program,
@@ -23,10 +25,16 @@ export const macroStartSessionTool = defineTool({
     agent_name: z.string().max(256).optional().describe("Name to register or resume (resuming needs registration_token)."),
     registration_token: registrationToken,
     inbox_limit: inboxLimit,
+    claim_paths: z.array(z.string().max(1024)).max(500).optional().describe("Paths/globs to claim exclusively right away (empty list → EMPTY_PATHS)."),
+    claim_reason: z.string().max(500).default("macro-session").describe("Reason recorded on those claims."),
+    claim_ttl_seconds: z.number().int().min(MIN_CLAIM_TTL_SECONDS).default(DEFAULT_CLAIM_TTL_SECONDS).describe("Lease length of those claims."),
   }),
   readOnly: false,
-  run: (ctx, input) =>
-    macroStartSession(ctx.db, {
+  run: async (ctx, input) => {
+    if (input.claim_paths?.length === 0) {
+      throw new AppError("EMPTY_PATHS", "claim_paths is an empty list; omit it or name paths to claim, e.g. ['src/**'].");
+    }
+    const session = await macroStartSession(ctx.db, {
       humanKey: input.human_key,
       program: input.program,
       model: input.model,
@@ -34,7 +42,17 @@ export const macroStartSessionTool = defineTool({
       agentName: input.agent_name,
       token: tokenOf(ctx, input.registration_token),
       inboxLimit: input.inbox_limit,
-    }),
+    });
+    ctx.waitUntil(archiveAgentById(ctx.env, ctx.db, session.project.id, session.agent.id));
+    if (input.claim_paths === undefined) return session;
+    // The agent was just authenticated (or created) by macroStartSession; claim as it.
+    const claims = await claimPaths(ctx.env, session.project, { id: session.agent.id, name: session.agent.name }, input.claim_paths, {
+      ttl_seconds: input.claim_ttl_seconds,
+      exclusive: true,
+      reason: input.claim_reason,
+    });
+    return { ...session, claims };
+  },
 });
 
 export const macroPrepareThreadTool = defineTool({
