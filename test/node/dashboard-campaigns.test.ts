@@ -103,7 +103,7 @@ describe("campaign pages", () => {
     const { page } = await openPage(chromium);
     await page.goto(`${url}/dashboard/campaigns/${campaignId}/recipients`);
     expect(await page.locator("main tbody tr").count()).toBe(6);
-    await page.click("main >> text=sent");
+    await Promise.all([page.waitForURL(/status=sent$/), page.click('main a[href$="status=sent"]')]);
     expect(await page.locator("main tbody tr").count()).toBeGreaterThanOrEqual(1);
     await page.goto(`${url}/dashboard/mailboxes`);
     expect(await page.locator("main table").textContent()).toContain("news@dash.example");
