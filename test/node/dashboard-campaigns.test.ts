@@ -19,6 +19,7 @@ const HOSTILE = `<img src=x onerror="window.__xss='campaign'">`;
 interface Status {
   state: string;
   sent: number;
+  clicked: number;
 }
 
 const status = (id: number) => callOk<Status>(client, "campaigns", { action: "status", payload: { campaign_id: id } });
@@ -84,6 +85,26 @@ describe("campaign pages", () => {
     const links = await page.locator("main table code").allTextContents();
     expect(links).toEqual(["https://example.org/docs", "https://example.org/blog"]);
     await screenshot(page, "campaign");
+    await page.close();
+  });
+
+  it("counts a person's click on a tracked link in the link table (bots apart)", async () => {
+    const { messages } = (await (await fetch(`${smtp.controlUrl}/messages`)).json()) as { messages: Array<{ rcptTo: string[]; raw: string }> };
+    const mail = messages.find((m) => m.rcptTo.some((r) => r.endsWith(`@${domain}`)))!;
+    // Undo quoted-printable soft breaks and `=3D` so the tracked URL reads whole.
+    const raw = mail.raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    const tracked = /https?:\/\/[^\s"<>]+\/t\/c\/[A-Za-z0-9_-]+/.exec(raw)![0];
+    const person = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+    const res = await fetch(tracked, { redirect: "manual", headers: { "User-Agent": person } });
+    expect(res.status).toBe(302);
+    await vi.waitFor(async () => expect((await status(campaignId)).clicked).toBe(1), { timeout: 30_000, interval: 250 });
+    const { page } = await openPage(chromium);
+    await page.goto(`${url}/dashboard/campaigns/${campaignId}`);
+    const clicks = (await page.locator("main table tbody tr td:nth-child(3)").allTextContents()).map(Number);
+    const bots = (await page.locator("main table tbody tr td:nth-child(5)").allTextContents()).map(Number);
+    expect(clicks.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(bots.reduce((a, b) => a + b, 0)).toBe(0);
+    expect(Number(await page.locator('[data-counter="clicked"] strong').textContent())).toBe(1);
     await page.close();
   });
 
