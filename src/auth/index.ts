@@ -7,10 +7,7 @@ export {
   purgeExpiredOAuthData,
   oauthApi,
   canonicalRequest,
-  mcpResource,
-  publicOrigin,
   OAUTH_SCOPES,
-  OAUTH_PATHS,
   type GrantProps,
 } from "./oauth";
 export { requireTrustedOrigin, requireServedHost, isServedHost, allowedOrigins } from "./origin";
