@@ -38,6 +38,7 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 PIGEONHOLE_TOKEN: "test-token",
                 ALLOW_PRIVATE_MAIL_HOSTS: "true",
+                SESSION_SIGNING_KEY: "test-session-signing-key-0123456789abcdef",
                 MAILBOX_ENCRYPTION_KEY: "dGVzdC1tYWlsYm94LWtleS0wMTIzNDU2Nzg5YWJjZGU",
                 TRACKING_SIGNING_KEYS: "2:dGVzdC10cmFja2luZy1rZXktdHdvLTAxMjM0NTY3ODk,1:dGVzdC10cmFja2luZy1rZXktb25lLTAxMjM0NTY3ODk",
                 SIDECAR_URL: `http://127.0.0.1:${process.env.PIGEONHOLE_SIDECAR_PORT}`,

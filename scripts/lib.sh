@@ -49,12 +49,25 @@ ensure_dovecot() {
   export PATH="$PATH:/usr/sbin"
 }
 
+# Headless Chromium for the dashboard's browser tests (Debian's package; browsers cannot be downloaded by
+# playwright here). playwright-core drives it through CHROMIUM_PATH.
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    log "installing chromium (apt)"
+    apt_install chromium
+  fi
+  CHROMIUM_PATH="$(command -v chromium)"
+  export CHROMIUM_PATH
+}
+
 # Local secrets for wrangler dev: created once, missing keys added, existing values never changed.
 ensure_dev_vars() {
   touch .dev.vars
   chmod 600 .dev.vars
   add_dev_var PIGEONHOLE_TOKEN "${PIGEONHOLE_TOKEN:-$(random_secret)}"
   add_dev_var ALLOW_PRIVATE_MAIL_HOSTS true
+  # HMAC key for dashboard session cookies and CSRF tokens.
+  add_dev_var SESSION_SIGNING_KEY "${SESSION_SIGNING_KEY:-$(random_secret)}"
   # AES-256-GCM key for mailbox SMTP/IMAP passwords (32 random bytes, base64).
   add_dev_var MAILBOX_ENCRYPTION_KEY "${MAILBOX_ENCRYPTION_KEY:-$(random_secret)}"
   # Tracking/unsubscribe token keys, "kid:base64key[,kid:oldkey…]"; the first signs, all verify.

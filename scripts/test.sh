@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole suite on a fresh machine: installs what is missing (npm packages with the pinned Node,
-# dovecot via apt), type-checks, then runs vitest (workerd + node projects) with the rig on loopback.
+# dovecot and chromium via apt), type-checks, then runs vitest (workerd + node projects) with the rig on loopback.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_node_modules
 ensure_dovecot
+ensure_chromium
 
 log "type-checking"
 tsc --noEmit

@@ -1,5 +1,6 @@
 /** Worker entry: wires fetch (Hono), queue consumers, the cron trigger and the Durable Object classes. */
 import { app } from "./app";
+import { purgeExpiredOAuthData } from "./auth";
 import { consumeSendQueue } from "./campaigns";
 import { consumeSentAppend, syncAllMailboxes } from "./imap";
 import { dispatchQueue, type QueueConsumer } from "./queues";
@@ -23,6 +24,7 @@ const SCHEDULED_JOBS: ReadonlyArray<(env: Env, ctx: ExecutionContext) => Promise
   async (env) => {
     await syncAllMailboxes(env);
   },
+  purgeExpiredOAuthData,
 ];
 
 export default {

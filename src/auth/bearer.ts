@@ -1,10 +1,14 @@
 /**
  * Authenticates requests: the deployment's static token (constant-time compare against PIGEONHOLE_TOKEN,
- * full writer rights) or a JWT (see jwt.ts), as a bearer — or, for clients that cannot send one (git over
- * HTTP), as the password of a Basic header. The principal is stored on the context.
+ * full writer rights), a JWT (see jwt.ts), or an agent's registration token, which binds the connection to
+ * that agent (see mcp/agent-binding.ts); as a bearer, or, for clients that cannot send one (git over HTTP),
+ * as the password of a Basic header. On /mcp, OAuth tokens are checked first by the provider (oauth.ts),
+ * which hands every other bearer to `authenticate`.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
+import { createDb } from "../db";
+import { findAgentByToken } from "../mail";
 import { timingSafeEqualStrings } from "../shared/crypto";
 import { AppError } from "../shared/errors";
 import { jwtConfigured, looksLikeJwt, verifyJwt } from "./jwt";
@@ -38,6 +42,9 @@ export async function authenticate(env: Env, presented: string | undefined): Pro
     return { kind: "static", id: "static", role: "writer" };
   }
   if (jwtConfigured(env) && looksLikeJwt(presented)) return verifyJwt(env, presented);
+  const agent = await findAgentByToken(createDb(env.DB), presented);
+  // Agents act: they send, claim and acknowledge, so their own credential is a writer's.
+  if (agent) return { kind: "agent", id: `agent:${agent.agentId}`, role: "writer", agent };
   throw new AppError("AUTHENTICATION_REQUIRED", "Invalid bearer token.");
 }
 

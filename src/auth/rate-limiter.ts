@@ -32,6 +32,15 @@ export class RateLimiter extends DurableObject<Env> {
 
   /** Takes one token from every bucket, or from none when any is empty. */
   take(requests: BucketRequest[]): TakeResult {
+    return this.#take(requests, true);
+  }
+
+  /** Whether `take` would succeed now, without taking. */
+  peek(requests: BucketRequest[]): TakeResult {
+    return this.#take(requests, false);
+  }
+
+  #take(requests: BucketRequest[], commit: boolean): TakeResult {
     const now = Date.now();
     let wait = 0;
     const refilled = requests.map((request) => {
@@ -41,7 +50,7 @@ export class RateLimiter extends DurableObject<Env> {
       return { key: request.key, tokens };
     });
     const ok = wait === 0;
-    for (const { key, tokens } of refilled) this.#buckets.set(key, { tokens: ok ? tokens - 1 : tokens, updatedMs: now });
+    if (commit) for (const { key, tokens } of refilled) this.#buckets.set(key, { tokens: ok ? tokens - 1 : tokens, updatedMs: now });
     return { ok, retryAfterSeconds: ok ? 0 : Math.ceil(wait) };
   }
 }
@@ -69,4 +78,39 @@ export async function enforceRateLimits(env: Env, principal: Principal, calls: R
       retry_after_seconds: result.retryAfterSeconds,
     });
   }
+}
+
+/**
+ * Wrong guesses at the deployment token (dashboard login, OAuth approval) per client address: plenty for a
+ * person with typos, far too few to guess a 256-bit token. Only failures count, and a full bucket blocks
+ * checking at all, so a right guess after the limit still gets 429.
+ */
+const FAILED_CREDENTIAL_ATTEMPTS_PER_MINUTE = 10;
+
+function failedAttemptsBucket(env: Env, clientAddress: string) {
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`failed-credentials:${clientAddress}`));
+  const request: BucketRequest = {
+    key: "*",
+    capacity: FAILED_CREDENTIAL_ATTEMPTS_PER_MINUTE,
+    refillPerSecond: FAILED_CREDENTIAL_ATTEMPTS_PER_MINUTE / 60,
+  };
+  return { stub, request };
+}
+
+function tooManyAttempts(retryAfterSeconds: number): AppError {
+  return new AppError("RATE_LIMITED", `Too many wrong tokens; wait ${retryAfterSeconds} s and try again.`, {
+    retry_after_seconds: retryAfterSeconds,
+  });
+}
+
+/** Throws RATE_LIMITED while this address has used up its failed attempts. */
+export async function checkCredentialAttempts(env: Env, clientAddress: string): Promise<void> {
+  const { stub, request } = failedAttemptsBucket(env, clientAddress);
+  const result = await stub.peek([request]);
+  if (!result.ok) throw tooManyAttempts(result.retryAfterSeconds);
+}
+
+export async function recordFailedCredentialAttempt(env: Env, clientAddress: string): Promise<void> {
+  const { stub, request } = failedAttemptsBucket(env, clientAddress);
+  await stub.take([request]);
 }

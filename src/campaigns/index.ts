@@ -43,3 +43,10 @@ export { sendPorts, senderPorts } from "./ports";
 export { renderMessage, type RenderedMessage } from "./render";
 export { SmtpConnectionError, SmtpReplyError, SmtpSession, type SmtpEnvelope, type SmtpReply } from "./smtp-session";
 export { MAX_RECIPIENT_BATCH, SEND_CHUNK_SIZE } from "./constants";
+export {
+  campaignInsights,
+  type CampaignInsights,
+  type CampaignStatusView,
+  type LinkClicks,
+  type SendRateBucket,
+} from "./insights";

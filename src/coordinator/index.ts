@@ -25,6 +25,7 @@ export { DEFAULT_CLAIM_TTL_SECONDS, MIN_CLAIM_TTL_SECONDS, MAX_CLAIM_TTL_SECONDS
 export { archiveAgentProfile, archiveMessage, repairArchive, type RepairReport } from "./archive-service";
 export type { ArchiveAgentProfile, ArchiveMessage } from "./archive/documents";
 export { archiveRoutes } from "./archive/http";
+export { recentArchiveCommits, type ArchiveCommit } from "./archive/log";
 export {
   agentLastActive,
   archiveStoredAgent,

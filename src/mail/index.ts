@@ -1,4 +1,4 @@
-export { ensureProject, resolveProject, slugify, isAbsolutePath, type Project } from "./projects";
+export { ensureProject, resolveProject, listProjects, slugify, isAbsolutePath, type Project } from "./projects";
 export { healthReport, databaseReady, SERVICE_VERSION, type HealthReport } from "./health";
 export {
   registerAgent,
@@ -47,3 +47,13 @@ export { INBOX_DEFAULT_LIMIT, INBOX_MAX_LIMIT } from "./inbox";
 export { REQUEST_TTL_SECONDS, APPROVAL_TTL_SECONDS } from "./contacts";
 export { EXCHANGE_WINDOW_SECONDS } from "./contact-policy";
 export { BROADCAST_ACTIVE_WINDOW_SECONDS } from "./directory";
+export { findAgentByToken, type TokenAgent } from "./agent-tokens";
+export {
+  overseerMailbox,
+  overseerThread,
+  overseerSearch,
+  sendAsOverseer,
+  OVERSEER_NAME,
+  type OverseerMessage,
+  type ThreadMessage,
+} from "./overseer";

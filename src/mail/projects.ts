@@ -2,7 +2,7 @@
  * Projects: created from an absolute working-directory path (the human key), addressed by that path
  * or by its slug. Symlinks are never resolved: merging distinct paths silently is worse than a duplicate.
  */
-import { eq, or } from "drizzle-orm";
+import { desc, eq, or } from "drizzle-orm";
 import { projects, type Db, type ProjectRow } from "../db";
 import { AppError } from "../shared/errors";
 import { nowIso } from "../shared/time";
@@ -80,4 +80,10 @@ async function suggestProjects(db: Db, slug: string): Promise<string[]> {
     .map((p) => p.slug)
     .filter((candidate) => parts.some((part) => candidate.includes(part)))
     .slice(0, 3);
+}
+
+/** Every project, newest first (the dashboard's overview); bounded so a huge deployment stays responsive. */
+export async function listProjects(db: Db, limit = 500): Promise<Project[]> {
+  const rows = await db.select().from(projects).orderBy(desc(projects.createdAt), desc(projects.id)).limit(limit);
+  return rows.map(toProject);
 }

@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
+import { bearerTokenOf } from "../auth";
 import { createDb } from "../db";
 import { requireActingAgent } from "../mail";
 import { mailEventsStub } from "../notifications";
@@ -19,7 +20,9 @@ export async function openMailEvents(c: Context<AppEnv>): Promise<Response> {
       field: project ? "agent" : "project",
     });
   }
-  const token = c.req.header("X-Agent-Token") ?? c.req.query("agent_token");
+  // An agent-bound connection (the agent's token is the bearer) needs no second copy of it.
+  const bearer = c.get("principal").kind === "agent" ? bearerTokenOf(c.req.header("Authorization")) : undefined;
+  const token = c.req.header("X-Agent-Token") ?? c.req.query("agent_token") ?? bearer;
   const acting = await requireActingAgent(createDb(c.env.DB), project, agent, token);
   const uri = `resource://inbox/${encodeURIComponent(acting.agent.name)}?project=${encodeURIComponent(acting.project.slug)}`;
   const target = new URL("https://mail-events/subscribe");

@@ -1,22 +1,31 @@
 /**
  * The /mcp Streamable HTTP endpoint: stateless, JSON responses, one server + transport per request.
- * Order: Origin/Host → bearer → role → rate limit → MCP. The body is parsed once here (routing decisions
- * need the tool names) and handed to the transport as `parsedBody`.
+ * Order: Origin/Host → bearer (OAuth token, static token, JWT, agent token; see auth/oauth.ts) → role →
+ * rate limit → MCP. The body is parsed once here (routing decisions need the tool names) and handed to the
+ * transport as `parsedBody`.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { authorizeCalls, bearerTokenOf, enforceRateLimits, requireBearer, requireTrustedOrigin, rpcCallsOf } from "../auth";
+import {
+  authorizeCalls,
+  bearerTokenOf,
+  enforceRateLimits,
+  insufficientScopeChallenge,
+  requireMcpAuth,
+  requireTrustedOrigin,
+  rpcCallsOf,
+} from "../auth";
 import { archivingNotifier, claimsContactSignals } from "../coordinator";
 import { createDb } from "../db";
-import { AppError } from "../shared/errors";
 import { durableNotifier } from "../notifications";
+import { AppError } from "../shared/errors";
 import { openMailEvents } from "./events";
 import { buildMcpServer, isReadOnlyTool } from "./server";
 
 export const mcpRoutes = new Hono<AppEnv>();
 
-mcpRoutes.use("*", requireTrustedOrigin(), requireBearer());
+mcpRoutes.use("*", requireTrustedOrigin(), requireMcpAuth());
 
 mcpRoutes.post("/", async (c) => {
   // Unparsable JSON is left to the transport, which answers with the JSON-RPC parse error.
@@ -26,7 +35,13 @@ mcpRoutes.post("/", async (c) => {
     .catch(() => undefined);
   const calls = rpcCallsOf(body);
   const principal = c.get("principal");
-  authorizeCalls(principal, calls, isReadOnlyTool);
+  try {
+    authorizeCalls(principal, calls, isReadOnlyTool);
+  } catch (err) {
+    // An OAuth connector can fix this itself by asking the human for write access (step-up).
+    if (principal.kind === "oauth") c.header("WWW-Authenticate", insufficientScopeChallenge(c.env));
+    throw err;
+  }
   await enforceRateLimits(c.env, principal, calls);
 
   const db = createDb(c.env.DB);
@@ -36,10 +51,10 @@ mcpRoutes.post("/", async (c) => {
     db,
     requestId: c.get("requestId"),
     principal,
-    // A non-static bearer may be an agent's registration token: it then authenticates acting calls.
-    agentBearer: principal.kind === "static" ? undefined : bearerTokenOf(c.req.header("Authorization")),
+    // An agent's registration token as the bearer stands in for the token argument of acting tools.
+    agentBearer: principal.kind === "agent" ? bearerTokenOf(c.req.header("Authorization")) : undefined,
     // Every delivery is committed to the project's archive in the background (idempotent, repairable),
-    // then subscribers of the recipients' inboxes are told (push instead of polling).
+    // then pushed to the recipients' open event streams.
     notifier: archivingNotifier(c.env, db, waitUntil, durableNotifier(c.env, waitUntil)),
     contactSignals: claimsContactSignals(c.env, db),
     waitUntil,

@@ -14,6 +14,7 @@ import {
 import { z } from "zod";
 import { SERVICE_VERSION } from "../mail";
 import { AppError, toWireError, type WireError } from "../shared/errors";
+import { bindAgentArguments } from "./agent-binding";
 import { recordToolCall } from "./metrics";
 import { ALL_RESOURCE_TEMPLATES, FIXED_RESOURCES, readResource } from "./resources/catalog";
 import type { ToolContext, ToolDefinition } from "./tool";
@@ -92,7 +93,7 @@ export function buildMcpServer(ctx: ToolContext): Server {
       if (!tool) {
         throw new AppError("NOT_FOUND", `Unknown tool ${JSON.stringify(request.params.name)}; call tools/list.`);
       }
-      const parsed = tool.input.safeParse(request.params.arguments ?? {});
+      const parsed = tool.input.safeParse(bindAgentArguments(tool, ctx.principal, request.params.arguments ?? {}));
       if (!parsed.success) throw invalidArguments(parsed.error);
       result = toolSuccess(await tool.run(ctx, parsed.data));
     } catch (err) {

@@ -11,11 +11,11 @@ export interface ToolContext {
   env: Env;
   db: Db;
   requestId: string;
-  /** The authenticated caller (static token or JWT). */
+  /** The authenticated caller (static token, JWT, OAuth connector, or an agent's own token). */
   principal: Principal;
   /**
-   * The HTTP bearer when it is not the server's static token: it may be an agent's registration token,
-   * which then authenticates acting calls that pass no token argument.
+   * The HTTP bearer when it is an agent's registration token (principal kind "agent"): it authenticates
+   * acting calls that pass no token argument.
    */
   agentBearer?: string | undefined;
   /** Push: pokes subscribers when mail is delivered (absent in unit tests). */
@@ -41,6 +41,11 @@ export interface ToolDefinition<Input extends ToolInput = ToolInput> {
   readOnly: boolean;
   /** For `{action, payload}` tools that are not read-only as a whole: the actions that are (readers may call them). */
   readOnlyActions?: readonly string[];
+  /**
+   * For tools that act as an agent: the argument naming it, when it is neither `sender_name` nor
+   * `agent_name` (e.g. `to_agent` for respond_contact). See agent-binding.ts.
+   */
+  actsAs?: string;
   run(ctx: ToolContext, input: z.output<Input>): Promise<object>;
 }
 

@@ -55,6 +55,7 @@ export async function startWorker(vars: Record<string, string> = {}, options: St
   const allVars: Record<string, string> = {
     PIGEONHOLE_TOKEN: TEST_TOKEN,
     ALLOW_PRIVATE_MAIL_HOSTS: "true",
+    SESSION_SIGNING_KEY: "e2e-session-signing-key-0123456789abcdef",
     MAILBOX_ENCRYPTION_KEY: "ZTJlLW1haWxib3gta2V5LTAxMjM0NTY3ODlhYmNkZWY",
     TRACKING_SIGNING_KEYS: E2E_TRACKING_SIGNING_KEYS,
     SIDECAR_SHARED_SECRET: TEST_SIDECAR_SECRET,

@@ -29,6 +29,7 @@ export const setContactPolicyTool = defineTool({
 export const requestContactTool = defineTool({
   name: "request_contact",
   title: "Request contact",
+  actsAs: "from_agent",
   description:
     "Asks to_agent for permission to message it: creates a pending link and sends it an ack_required intro. An approved link stays " +
     "approved (its expiry is extended); a refusal stays refused until the target changes it.",
@@ -51,6 +52,7 @@ export const requestContactTool = defineTool({
 export const respondContactTool = defineTool({
   name: "respond_contact",
   title: "Respond to contact request",
+  actsAs: "to_agent",
   description: "Called by the target (to_agent): accept lets from_agent write to you until the approval expires; refusing blocks it until you accept later.",
   input: z.object({
     project_key: projectKey,

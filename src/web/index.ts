@@ -1,0 +1,2 @@
+export { webRoutes } from "./router";
+export { authorizeRoutes } from "./routes/authorize";
