@@ -3,3 +3,4 @@ export { sidecarClient, type SidecarClient } from "./client";
 export { consumeSentAppend, type SentAppendOptions } from "./sent-append";
 export { syncAllMailboxes, syncMailbox, type MailboxSyncResult, type SyncOptions, type SyncSummary } from "./sync";
 export { verifyImapViaSidecar, verifyMailboxViaSidecar, type ImapVerifyResult } from "./verify";
+export { mailboxSyncStatuses, type MailboxSyncStatus } from "./status";

@@ -22,6 +22,8 @@ interface Status {
   clicked: number;
 }
 
+let mailboxId: number;
+
 const status = (id: number) => callOk<Status>(client, "campaigns", { action: "status", payload: { campaign_id: id } });
 
 beforeAll(async () => {
@@ -56,6 +58,7 @@ beforeAll(async () => {
     },
   });
   campaignId = campaign.id;
+  mailboxId = mailbox.id;
   await callOk(client, "campaigns", {
     action: "post_recipients",
     payload: { campaign_id: campaignId, recipients: [{ email: `eve@${domain}`, name: `Eve ${HOSTILE}` }, ...Array.from({ length: 5 }, (_, i) => `r${i}@${domain}`)] },
@@ -127,7 +130,11 @@ describe("campaign pages", () => {
     await Promise.all([page.waitForURL(/status=sent$/), page.click('main a[href$="status=sent"]')]);
     expect(await page.locator("main tbody tr").count()).toBeGreaterThanOrEqual(1);
     await page.goto(`${url}/dashboard/mailboxes`);
-    expect(await page.locator("main table").textContent()).toContain("news@dash.example");
+    const row = page.locator("main tbody tr", { hasText: `Slow` }).filter({ hasText: "news@dash.example" });
+    expect(await row.first().textContent()).toContain("never");
+    await callOk(client, "mailboxes", { action: "sync", payload: { id: mailboxId } });
+    await page.reload();
+    expect(await row.first().textContent()).toMatch(/ok\s/);
     await page.goto(`${url}/dashboard/suppressions`);
     expect(await page.locator("main table").textContent()).toContain(`blocked@${domain}`);
     await page.close();

@@ -1,5 +1,6 @@
 /** Campaign pages: the list, one campaign (counters, send-rate chart, link clicks, pause/resume), recipients, mailboxes, suppressions. */
 import type { Campaign, CampaignInsights, Mailbox, Recipient, Suppression } from "../../campaigns";
+import type { MailboxSyncStatus } from "../../imap";
 import type { Session } from "../session";
 import { BarChart } from "./chart";
 import { CsrfField, Layout, Table } from "./layout";
@@ -138,7 +139,20 @@ export function RecipientsPage(props: PageBase & { campaign: Campaign; recipient
   );
 }
 
-export function MailboxesPage(props: PageBase & { mailboxes: Mailbox[] }) {
+/** The last IMAP sync in words: never, when it succeeded, or what failed; plus the provider-block flag. */
+function LastSync(props: { status: MailboxSyncStatus | undefined }) {
+  const status = props.status;
+  if (!status?.last_sync_at) return <span class="muted">never</span>;
+  return (
+    <span>
+      {status.last_error === null ? "ok " : <span class="badge">failed</span>} <When ts={status.last_sync_at} />
+      {status.last_error === null ? null : <span>{` ${status.last_error}`}</span>}
+      {status.blocked_at === null ? null : <span class="badge">{`blocked: ${status.block_reason ?? "5.7.x"}`}</span>}
+    </span>
+  );
+}
+
+export function MailboxesPage(props: PageBase & { mailboxes: Mailbox[]; syncStatuses: ReadonlyMap<number, MailboxSyncStatus> }) {
   return (
     <Layout title="Mailboxes" csrfToken={props.csrfToken} session={props.session}>
       <Table
@@ -150,6 +164,7 @@ export function MailboxesPage(props: PageBase & { mailboxes: Mailbox[] }) {
           ["SMTP", (m) => `${m.smtp_host}:${m.smtp_port} (${m.smtp_security})`],
           ["IMAP", (m) => `${m.imap_host}:${m.imap_port} (${m.imap_security})`],
           ["Pace", (m) => `${m.rate_per_minute ?? "∞"}/min, ${m.daily_cap ?? "∞"}/day`],
+          ["Last sync", (m) => <LastSync status={props.syncStatuses.get(m.id)} />],
           ["Updated", (m) => <When ts={m.updated_at} />],
         ]}
       />

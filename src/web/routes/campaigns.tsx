@@ -12,6 +12,7 @@ import {
   sendPorts,
 } from "../../campaigns";
 import { createDb } from "../../db";
+import { mailboxSyncStatuses } from "../../imap";
 import { AppError } from "../../shared/errors";
 import type { WebEnv } from "../env";
 import { writerSession } from "../guards";
@@ -79,8 +80,11 @@ campaignRoutes.get("/campaigns/:id/recipients", async (c) => {
 });
 
 campaignRoutes.get("/mailboxes", async (c) => {
-  const { mailboxes } = await listMailboxes(createDb(c.env.DB));
-  return c.html(<MailboxesPage mailboxes={mailboxes} csrfToken={c.get("csrfToken")} session={c.get("session")} />);
+  const db = createDb(c.env.DB);
+  const [{ mailboxes }, syncStatuses] = await Promise.all([listMailboxes(db), mailboxSyncStatuses(db)]);
+  return c.html(
+    <MailboxesPage mailboxes={mailboxes} syncStatuses={syncStatuses} csrfToken={c.get("csrfToken")} session={c.get("session")} />,
+  );
 });
 
 campaignRoutes.get("/suppressions", async (c) => {
