@@ -53,6 +53,8 @@ export default defineConfig({
           setupFiles: ["./test/workers/apply-migrations.ts"],
           globalSetup: ["./test/support/global-mail-servers.ts", "./test/support/global-jwks.ts", "./test/support/global-sidecar.ts"],
           testTimeout: 30_000,
+          // scripts/soak.sh sets SOAK=1: the fault-injection tests then run their long version.
+          provide: { soak: process.env.SOAK === "1" },
         },
       },
       {

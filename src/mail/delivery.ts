@@ -109,7 +109,8 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * Tells subscribed clients that new mail arrived (push, see notifications). Delivery never depends on it:
- * a failed notification loses a nudge, never a message.
+ * a failed notification loses a nudge, never a message. Called for every stored message, with
+ * `agentIds` = the recipients listening right now (possibly none): wrappers also archive the message.
  */
 export interface InboxNotifier {
   notify(event: { projectId: number; agentIds: readonly number[]; messageId: number; createdTs: string }): Promise<void>;

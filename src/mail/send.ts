@@ -238,8 +238,8 @@ export async function deliver(
   if (deps.notifier) {
     await Promise.all(
       deliveries.map(({ payload }, i) => {
+        // Called even with no listeners: the notifier also archives the message (the push side skips empty lists).
         const listeners = plans[i]![1].filter((r) => r.listening).map((r) => r.id);
-        if (listeners.length === 0) return undefined;
         return deps.notifier!.notify({ projectId: plans[i]![0], agentIds: listeners, messageId: payload.id, createdTs }).catch(() => undefined);
       }),
     );

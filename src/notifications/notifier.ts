@@ -12,6 +12,8 @@ export function mailEventsStub(env: Env, projectId: number): DurableObjectStub<i
 export function durableNotifier(env: Env, waitUntil: (promise: Promise<unknown>) => void): InboxNotifier {
   return {
     notify: async (event) => {
+      // Senders pass only recipients with an open stream; nobody listening means nothing to poke.
+      if (event.agentIds.length === 0) return;
       waitUntil(
         mailEventsStub(env, event.projectId)
           .notify({ ...event, agentIds: [...event.agentIds] })

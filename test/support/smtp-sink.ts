@@ -110,6 +110,9 @@ export async function startSmtpSink(
     smtp.once("error", reject);
     smtp.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
+  // A client that vanishes mid-session (a killed sender) resets its connection; a real server shrugs
+  // that off, and so must the sink, or one reset takes down the sink for every test sharing it.
+  smtp.on("error", () => undefined);
   const smtpPort = (smtp.server.address() as { port: number }).port;
 
   const control: HttpServer = createServer(async (req, res) => {

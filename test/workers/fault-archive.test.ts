@@ -1,0 +1,214 @@
+/**
+ * Archive write failures. Agents send mail through the real send path with the archiving notifier,
+ * while three faults land: R2 refuses some object uploads, the coordinator call fails for some
+ * messages (every retry), and the coordinator crashes mid-write. D1 stays the record; afterwards
+ * the repair path must re-derive what the archive lacks, and D1 and the archive must agree message
+ * for message: each message committed once, its files readable from HEAD, every object present.
+ * `SOAK=1` sends more mail.
+ */
+import { abortAllDurableObjects, env, SELF } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { archivingNotifier, coordinatorFor, repairProjectArchive } from "../../src/coordinator";
+import { createDb, messages } from "../../src/db";
+import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage } from "../../src/mail";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    soak: boolean;
+  }
+}
+
+const SOAK = inject("soak");
+const MESSAGES = SOAK ? 300 : 40;
+/** Share of R2 object uploads refused while the fault is armed. */
+const R2_FAILURE_RATE = 0.05;
+const COORDINATOR_FAILURES = SOAK ? 20 : 4;
+const CRASHES = SOAK ? 10 : 2;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function inflate(bytes: ArrayBuffer): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Reads a git object from R2; fails the test when it is missing (a dangling reference). */
+async function readObject(slug: string, oid: string): Promise<{ type: string; body: Uint8Array }> {
+  const stored = await env.ARCHIVE.get(`archive/${slug}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
+  expect(stored, `object ${oid} is in R2`).not.toBeNull();
+  const raw = await inflate(await stored!.arrayBuffer());
+  const nul = raw.indexOf(0);
+  return { type: new TextDecoder().decode(raw.slice(0, nul)).split(" ")[0]!, body: raw.slice(nul + 1) };
+}
+
+async function listTree(slug: string, treeOid: string, prefix = ""): Promise<Map<string, string>> {
+  const { body } = await readObject(slug, treeOid);
+  const out = new Map<string, string>();
+  let i = 0;
+  while (i < body.length) {
+    const space = body.indexOf(32, i);
+    const nul = body.indexOf(0, space);
+    const mode = new TextDecoder().decode(body.slice(i, space));
+    const name = new TextDecoder().decode(body.slice(space + 1, nul));
+    const oid = [...body.slice(nul + 1, nul + 21)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    i = nul + 21;
+    if (mode === "40000") for (const [p, o] of await listTree(slug, oid, `${prefix}${name}/`)) out.set(p, o);
+    else out.set(`${prefix}${name}`, oid);
+  }
+  return out;
+}
+
+const text = async (slug: string, oid: string) => new TextDecoder().decode((await readObject(slug, oid)).body);
+
+/** HEAD as served over git's dumb protocol, then the whole commit chain (message ids named per commit). */
+async function history(slug: string): Promise<{ tree: string; messageIds: number[] }> {
+  const refs = await SELF.fetch(`http://127.0.0.1/archive/${slug}.git/info/refs`, { headers: { Authorization: "Bearer test-token" } });
+  expect(refs.status).toBe(200);
+  let oid: string | undefined = (await refs.text()).split("\t")[0]!;
+  let tree = "";
+  const messageIds: number[] = [];
+  while (oid) {
+    const body = await text(slug, oid);
+    tree ||= /^tree (\w+)/m.exec(body)![1]!;
+    const id = /^message-id: (\d+)$/m.exec(body);
+    if (id) messageIds.push(Number(id[1]));
+    oid = /^parent (\w+)/m.exec(body)?.[1];
+  }
+  return { tree, messageIds };
+}
+
+describe(`archive under write failures (${MESSAGES} messages)`, () => {
+  it("repair re-derives every entry lost to R2, coordinator and crash failures; D1 and the archive then agree message for message", { timeout: SOAK ? 1_800_000 : 120_000 }, async () => {
+    const seed = Date.now() % 1_000_000;
+    const rand = prng(seed);
+    const db = createDb(env.DB);
+    const project = await ensureProject(db, `/work/fault-archive-${crypto.randomUUID()}`);
+    const agents = await Promise.all([0, 1, 2].map(() => registerAgent(db, { projectKey: project.slug, program: "p", model: "m" })));
+    const acting = await Promise.all(agents.map((a) => requireActingAgent(db, project.slug, a.name, a.registration_token!)));
+    for (const me of acting) for (const other of agents) if (other.id !== me.agent.id) await respondContact(db, me, { fromAgent: other.name, accept: true });
+
+    // Fault 1: R2 refuses a share of uploads (the coordinator's writer uses this same binding).
+    const bucket = env.ARCHIVE as unknown as { put: (...args: unknown[]) => Promise<unknown> };
+    const realPut = bucket.put.bind(bucket);
+    let r2Armed = true;
+    let r2Refused = 0;
+    bucket.put = (...args: unknown[]) => {
+      if (r2Armed && rand() < R2_FAILURE_RATE) {
+        r2Refused++;
+        return Promise.reject(new Error("R2 unavailable (injected)"));
+      }
+      return realPut(...args);
+    };
+    // Fault 2: the coordinator call fails, every attempt, for a few messages (by send order).
+    const failOrdinals = new Set<number>();
+    while (failOrdinals.size < COORDINATOR_FAILURES) failOrdinals.add(Math.floor(rand() * MESSAGES));
+    const failIds = new Set<number>();
+    const namespace = env.PROJECT_COORDINATOR;
+    const faultyEnv = {
+      ...env,
+      PROJECT_COORDINATOR: {
+        idFromName: (name: string) => namespace.idFromName(name),
+        get: (id: DurableObjectId) => {
+          const stub = namespace.get(id);
+          return new Proxy(stub, {
+            get: (target, prop) =>
+              prop === "archiveMessage"
+                ? (message: { id: number }) =>
+                    failIds.has(message.id) ? Promise.reject(new Error("coordinator unavailable (injected)")) : target.archiveMessage(message as never)
+                : Reflect.get(target, prop),
+          });
+        },
+      },
+    } as unknown as Env;
+    // Fault 3: the coordinator crashes at a few points while archive writes are in flight.
+    const crashOrdinals = new Set<number>();
+    while (crashOrdinals.size < CRASHES) crashOrdinals.add(1 + Math.floor(rand() * (MESSAGES - 1)));
+
+    const background: Array<Promise<unknown>> = [];
+    const crashes: Array<Promise<void>> = [];
+    try {
+      const notifier = archivingNotifier(faultyEnv, db, (p) => void background.push(p));
+      for (let i = 0; i < MESSAGES; i++) {
+        const from = acting[i % 3]!;
+        const to = agents[(i + 1) % 3]!;
+        const cc = i % 5 === 0 ? [agents[(i + 2) % 3]!.name] : [];
+        const sent = await sendMessage(
+          db,
+          from,
+          { to: [to.name], cc, subject: `Storm ${i}`, bodyMd: `Body ${i} of seed ${seed}` },
+          {
+            notifier: {
+              notify: async (event) => {
+                if (failOrdinals.has(i)) failIds.add(event.messageId);
+                await notifier.notify(event);
+              },
+            },
+          },
+        );
+        expect(sent.count).toBe(1);
+        if (crashOrdinals.has(i)) crashes.push(abortAllDurableObjects());
+      }
+      await Promise.allSettled(background);
+      await Promise.all(crashes);
+    } finally {
+      r2Armed = false;
+      bucket.put = realPut;
+    }
+
+    const d1 = (await db.select({ id: messages.id, subject: messages.subject, bodyMd: messages.bodyMd }).from(messages).where(eq(messages.projectId, project.id))).sort((a, b) => a.id - b.id);
+    expect(d1).toHaveLength(MESSAGES);
+    const stub = coordinatorFor(env, project);
+    const archivedBefore = new Set(await stub.archivedMessageIds(d1.map((m) => m.id)));
+    const missingBefore = d1.filter((m) => !archivedBefore.has(m.id)).length;
+
+    const report = await repairProjectArchive(env, db, project);
+    expect(report).toMatchObject({ checked: MESSAGES, pending: 0 });
+    // Coordinator failures never reached the outbox: repair must be the one that archived them.
+    for (const id of failIds) expect(report.repaired).toContain(id);
+
+    expect((await stub.archivedMessageIds(d1.map((m) => m.id))).sort((a, b) => a - b)).toEqual(d1.map((m) => m.id));
+    const { tree, messageIds } = await history(project.slug);
+    const files = await listTree(project.slug, tree);
+    const canonical = [...files.keys()].filter((p) => p.startsWith("messages/"));
+    const twice = messageIds.filter((id, i) => messageIds.indexOf(id) !== i);
+    console.log(JSON.stringify({ figure: "archive-failures", seed, messages: MESSAGES, r2_refused: r2Refused, coordinator_failures: failIds.size, crashes: CRASHES, missing_before_repair: missingBefore, repaired: report.repaired.length, committed_twice: twice.length, archive_files: files.size }));
+
+    expect(twice, "no message committed twice").toEqual([]);
+    expect([...messageIds].sort((a, b) => a - b)).toEqual(d1.map((m) => m.id));
+    expect(canonical).toHaveLength(MESSAGES);
+    for (const row of d1) {
+      const path = canonical.find((p) => p.endsWith(`/${row.id}.md`));
+      expect(path, `message ${row.id} in the archive`).toBeDefined();
+      const content = await text(project.slug, files.get(path!)!);
+      const front = JSON.parse(content.split("\n---\n")[0]!.slice("---json\n".length)) as { id: number; subject: string };
+      expect(front).toMatchObject({ id: row.id, subject: row.subject });
+      expect(content).toContain(row.bodyMd);
+    }
+  });
+});
+
+describe("archiving at write time", () => {
+  it("archives a message whose recipients have no open stream, without waiting for repair", async () => {
+    const db = createDb(env.DB);
+    const project = await ensureProject(db, `/work/archive-quiet-${crypto.randomUUID()}`);
+    const [a, b] = await Promise.all([0, 1].map(() => registerAgent(db, { projectKey: project.slug, program: "p", model: "m" })));
+    const actingA = await requireActingAgent(db, project.slug, a!.name, a!.registration_token!);
+    const actingB = await requireActingAgent(db, project.slug, b!.name, b!.registration_token!);
+    await respondContact(db, actingB, { fromAgent: a!.name, accept: true });
+    const background: Array<Promise<unknown>> = [];
+    await sendMessage(db, actingA, { to: [b!.name], subject: "Quiet", bodyMd: "nobody is listening" }, { notifier: archivingNotifier(env, db, (p) => void background.push(p)) });
+    await Promise.all(background);
+    const [row] = await db.select({ id: messages.id }).from(messages).where(eq(messages.projectId, project.id));
+    expect(await coordinatorFor(env, project).archivedMessageIds([row!.id])).toEqual([row!.id]);
+  });
+});
