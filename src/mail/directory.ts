@@ -33,29 +33,8 @@ export async function listBroadcastTargets(db: Db, projectId: number, senderId: 
   }));
 }
 
-export interface DirectoryEntry {
-  name: string;
-  program: string;
-  model: string;
-  task_description: string;
-  contact_policy: string;
-  inception_ts: string;
-  last_active_ts: string;
-  retired_at: string | null;
-  unread_count: number;
-}
-
-interface DirectoryRow {
-  name: string;
-  program: string;
-  model: string;
-  task_description: string;
-  contact_policy: string;
-  inception_ts: string;
-  last_active_ts: string;
-  retired_at: string | null;
-  unread_count: number;
-}
+/** An agent as the directory lists it: its profile without ids, plus its unread count. */
+export type DirectoryEntry = Omit<AgentProfile, "id" | "project_id"> & { unread_count: number };
 
 /** list_agents / resource://agents: active agents by last activity, then the retired ones. */
 export async function listAgents(
@@ -64,7 +43,7 @@ export async function listAgents(
   activeOnly = false,
 ): Promise<{ project: { slug: string; human_key: string }; agents: DirectoryEntry[]; retired_agents: DirectoryEntry[] }> {
   const project = await resolveProject(db, projectKey);
-  const rows = await db.all<DirectoryRow>(sql`
+  const rows = await db.all<DirectoryEntry>(sql`
     SELECT a.name, a.program, a.model, a.task_description, a.contact_policy, a.inception_ts, a.last_active_ts, a.retired_at,
       (SELECT count(*) FROM message_recipients r WHERE r.agent_id = a.id AND r.read_ts IS NULL) AS unread_count
     FROM agents a WHERE a.project_id = ${project.id}
