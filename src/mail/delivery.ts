@@ -20,6 +20,8 @@ export interface NewMessage {
   ackRequired?: boolean;
   threadId?: string | null;
   topic?: string | null;
+  /** Attachment descriptors (stored as JSON); none by default. */
+  attachments?: readonly unknown[];
   /** Defaults to now; a batch of per-project copies passes one shared time. */
   createdTs?: string;
 }
@@ -65,6 +67,7 @@ export async function storeMessages(db: Db, list: readonly NewMessage[]): Promis
           bodyMd: message.bodyMd,
           importance: message.importance ?? "normal",
           ackRequired: message.ackRequired ?? false,
+          attachments: JSON.stringify(message.attachments ?? []),
           createdTs,
         })
         .returning({ id: messages.id, createdTs: messages.createdTs }),

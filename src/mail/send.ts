@@ -20,9 +20,18 @@ export const IMPORTANCE_LEVELS = ["low", "normal", "high", "urgent"] as const;
 export type Importance = (typeof IMPORTANCE_LEVELS)[number];
 
 /** Ports a send needs from outside mail/: push notifications and claim overlaps (both optional). */
+/**
+ * Where attachment bytes go (the coordinator's R2 store): called once the send is known to go ahead, before
+ * the D1 write, so a refused send stores nothing. It may rewrite the body (inline images become references).
+ */
+export interface AttachmentPort {
+  prepare(bodyMd: string): Promise<{ bodyMd: string; attachments: unknown[] }>;
+}
+
 export interface SendDeps {
   notifier?: InboxNotifier | undefined;
   signals?: ContactSignals | undefined;
+  attachments?: AttachmentPort | undefined;
 }
 
 export interface SendInput {
@@ -194,10 +203,13 @@ export async function deliver(
     warnings.push(`subject was cut to ${SUBJECT_MAX_CHARS} characters (it had ${subject.length}).`);
     subject = subject.slice(0, SUBJECT_MAX_CHARS);
   }
-  const bodyMd = options.bodyMd.replace(/\u0000/g, "");
   if (recipients.length === 0) {
     return { count: 0, deliveries: [], warnings: [...warnings, "No recipients: nothing was sent."] };
   }
+  const prepared = deps.attachments
+    ? await deps.attachments.prepare(options.bodyMd)
+    : { bodyMd: options.bodyMd, attachments: [] as unknown[] };
+  const bodyMd = prepared.bodyMd.replace(/\u0000/g, "");
   const byProject = new Map<number, ResolvedRecipient[]>();
   for (const r of recipients) byProject.set(r.projectId, [...(byProject.get(r.projectId) ?? []), r]);
   const createdTs = nowIso();
@@ -212,6 +224,7 @@ export async function deliver(
     ackRequired: options.ackRequired ?? false,
     threadId: options.threadId,
     topic: options.topic,
+    attachments: prepared.attachments,
     createdTs,
   }));
   const stored = await storeMessages(db, newMessages);
@@ -231,7 +244,7 @@ export async function deliver(
       thread_id: options.threadId,
       topic: options.topic,
       created_ts: createdTs,
-      attachments: [],
+      attachments: prepared.attachments,
     };
     return { project: list[0]!.projectHumanKey, payload };
   });

@@ -9,6 +9,8 @@ import {
   requireActingAgent,
   sendMessage,
 } from "../../mail";
+import { prepareMessageAttachments } from "../../coordinator";
+import { AppError } from "../../shared/errors";
 import { defineTool, type ToolContext } from "../tool";
 import { agentName, asList, limit, messageId, projectKey, recipients, registrationToken, sinceTs, tokenOf } from "./fields";
 
@@ -41,12 +43,47 @@ export const sendMessageTool = defineTool({
     topic: z.string().max(128).optional().describe("Optional topic tag: 1-64 letters, digits, '_' or '-'."),
     broadcast: z.boolean().optional().describe("Send to every active agent in the project that accepts mail; leave `to` empty."),
     auto_contact_if_blocked: z.boolean().optional().describe("When contact approval is needed, create the pending requests (default true)."),
+    attachments: z
+      .array(
+        z.object({
+          data: z.string().max(14_000_000).describe("The file as base64 or a data URI (data:image/png;base64,…)."),
+          filename: z.string().max(255).optional().describe("File name shown to recipients."),
+          media_type: z.string().max(128).optional().describe("Media type of a non-image file (images are recognised by their bytes)."),
+        }),
+      )
+      .max(20)
+      .optional()
+      .describe("Files to attach (at most 20). Images are converted to WebP and stored by content hash; small ones are inlined."),
+    attachment_paths: z
+      .array(z.string().max(4096))
+      .optional()
+      .describe("Accepted for compatibility but refused: the server cannot read your disk; send the content in `attachments`."),
+    convert_images: z.boolean().optional().describe("Convert images to WebP (default true)."),
+    inline_max_bytes: z.number().int().min(0).max(1_048_576).optional().describe("Inline images whose stored form is at most this many bytes (0 never inlines)."),
     sender_token: senderToken,
     registration_token: registrationToken,
   }),
   readOnly: false,
   run: async (ctx, input) => {
+    if (input.attachment_paths && input.attachment_paths.length > 0) {
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        "attachment_paths cannot be read by a remote server; read each file yourself and pass its content as attachments: [{data: <base64 or data URI>, filename}].",
+        { field: "attachment_paths" },
+      );
+    }
     const acting = await requireActingAgent(ctx.db, input.project_key, input.sender_name, tokenOf(ctx, input.sender_token, input.registration_token));
+    const attachments = {
+      prepare: async (bodyMd: string) => {
+        const prepared = await prepareMessageAttachments(ctx.env, {
+          body_md: bodyMd,
+          attachments: input.attachments,
+          convert_images: input.convert_images,
+          inline_max_bytes: input.inline_max_bytes,
+        });
+        return { bodyMd: prepared.body_md, attachments: prepared.attachments };
+      },
+    };
     return sendMessage(
       ctx.db,
       acting,
@@ -63,7 +100,7 @@ export const sendMessageTool = defineTool({
         broadcast: input.broadcast,
         autoContactIfBlocked: input.auto_contact_if_blocked,
       },
-      deps(ctx),
+      { ...deps(ctx), attachments },
     );
   },
 });
