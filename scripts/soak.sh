@@ -25,16 +25,17 @@ out="test-artifacts/soak.log"
 : > "$out"
 status=0
 export SOAK=1
-if [[ ${#workers_files[@]} -gt 0 ]]; then
-  log "soak: ${workers_files[*]}"
-  vitest run --project workers "${workers_files[@]}" 2>&1 | tee -a "$out" | grep -E '✓|×|FAIL|figure' || true
-  [[ "${PIPESTATUS[0]}" -eq 0 ]] || status=1
-fi
-if [[ ${#node_files[@]} -gt 0 ]]; then
-  log "soak: ${node_files[*]}"
-  vitest run --project node "${node_files[@]}" 2>&1 | tee -a "$out" | grep -E '✓|×|FAIL|figure' || true
-  [[ "${PIPESTATUS[0]}" -eq 0 ]] || status=1
-fi
+soak() {
+  local project="$1"; shift
+  log "soak ($project): $*"
+  local part="test-artifacts/soak-$project.log" rc=0
+  vitest run --project "$project" "$@" > "$part" 2>&1 || rc=$?
+  cat "$part" >> "$out"
+  sed 's/\x1b\[[0-9;]*m//g' "$part" | grep -E '^ *(✓|×)|FAIL' || true
+  [[ "$rc" -eq 0 ]] || { log "soak ($project) failed (exit $rc)"; status=1; }
+}
+[[ ${#workers_files[@]} -eq 0 ]] || soak workers "${workers_files[@]}"
+[[ ${#node_files[@]} -eq 0 ]] || soak node "${node_files[@]}"
 
 # The tests print one JSON line each, {"figure": name, ...}; tabulate them.
 node -e '

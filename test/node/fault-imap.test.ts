@@ -239,7 +239,12 @@ describe("IMAP sync across restarts", () => {
     const last = await syncUntilOk(mailbox.id);
 
     const status = await callOk<{ bounced: number; replies: number }>(client, "campaigns", { action: "status", payload: { campaign_id: campaign.id } });
-    const suppressed = new Set((await callOk<{ suppressions: { email: string }[] }>(client, "suppressions", { action: "list", payload: {} })).suppressions.map((s) => s.email));
+    const suppressed = new Set<string>();
+    for (let cursor: string | null = null, pages = 0; pages === 0 || (cursor !== null && pages < 100); pages++) {
+      const page: { suppressions: { email: string }[]; next_cursor: string | null } = await callOk(client, "suppressions", { action: "list", payload: cursor ? { cursor } : {} });
+      for (const s of page.suppressions) suppressed.add(s.email);
+      cursor = page.next_cursor;
+    }
     const recordedHard = tallies.reduce((n, t) => n + t.bounces.hard, 0);
     const recordedReplies = tallies.reduce((n, t) => n + t.replies, 0);
     console.log(JSON.stringify({ figure: "imap-restarts", recipients: RECIPIENTS, bounces: bouncing.length, replies: replying.length, outcomes, recorded_hard: recordedHard, recorded_replies: recordedReplies, status }));

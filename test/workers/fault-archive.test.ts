@@ -198,6 +198,12 @@ describe(`archive under write failures (${MESSAGES} messages)`, () => {
 });
 
 describe("archiving at write time", () => {
+  it("answers which of 250 message ids are archived (more ids than one statement may bind)", async () => {
+    const project = await ensureProject(createDb(env.DB), `/work/archive-many-${crypto.randomUUID()}`);
+    const ids = Array.from({ length: 250 }, (_, i) => i + 1);
+    expect(await coordinatorFor(env, project).archivedMessageIds(ids)).toEqual([]);
+  });
+
   it("archives a message whose recipients have no open stream, without waiting for repair", async () => {
     const db = createDb(env.DB);
     const project = await ensureProject(db, `/work/archive-quiet-${crypto.randomUUID()}`);
