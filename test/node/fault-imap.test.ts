@@ -15,9 +15,10 @@ import { callOk, connectMcp } from "../support/mcp";
 import { freePort } from "../support/ports";
 import { startSidecar, type RunningSidecar } from "../support/sidecar";
 import { startWorker, type RunningWorker } from "../support/worker";
+import { soakMode } from "../support/soak";
 
 const { smtp } = inject("mailServers");
-const SOAK = inject("soak");
+const SOAK = soakMode();
 const RECIPIENTS = SOAK ? 400 : 40;
 /** Server → sidecar bytes in the armed sync after which the fault fires (well inside the FETCH). */
 const FIRE_AFTER_BYTES = 16 * 1024;
@@ -33,12 +34,6 @@ let proxyPort: number;
 const sockets = new Set<Socket>();
 /** The armed fault: runs once when the byte count crosses the threshold. */
 let armed: { bytes: number; fire: () => void } | null = null;
-
-declare module "vitest" {
-  interface ProvidedContext {
-    soak: boolean;
-  }
-}
 
 beforeAll(async () => {
   dovecot = await startDovecot();
