@@ -13,6 +13,8 @@ export interface Dovecot {
   host: string;
   port: number;
   users: Record<string, string>;
+  /** Stops the server (dropping open sessions) and starts it again on the same port with the same mail. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,33 +76,46 @@ service imap-login {
 `,
   );
 
-  const child: ChildProcess = spawn("dovecot", ["-F", "-c", join(dir, "dovecot.conf")], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  try {
-    await Promise.race([
-      waitForPort(port, 15_000),
-      exited.then(() => {
-        throw new Error(`dovecot exited at start: ${stderr}`);
-      }),
-    ]);
-  } catch (err) {
-    child.kill("SIGKILL");
-    throw err;
-  }
+  const launch = async (): Promise<{ child: ChildProcess; exited: Promise<void> }> => {
+    const child: ChildProcess = spawn("dovecot", ["-F", "-c", join(dir, "dovecot.conf")], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      await Promise.race([
+        waitForPort(port, 15_000),
+        exited.then(() => {
+          throw new Error(`dovecot exited at start: ${stderr}`);
+        }),
+      ]);
+    } catch (err) {
+      child.kill("SIGKILL");
+      throw err;
+    }
+    return { child, exited };
+  };
+  let running = await launch();
+  const kill = async (signal: NodeJS.Signals) => {
+    if (running.child.exitCode === null && running.child.signalCode === null) {
+      running.child.kill(signal);
+      await running.exited;
+    }
+  };
 
   return {
     host: "127.0.0.1",
     port,
     users,
+    restart: async () => {
+      // SIGTERM drops every open IMAP session at once (SIGKILL would leave login processes holding the
+      // port); then the same config, port and mail directory, as a supervisor would restart it.
+      await kill("SIGTERM");
+      running = await launch();
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await kill("SIGTERM");
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -13,6 +13,8 @@ export interface RunningSidecar {
   port: number;
   /** Everything the process printed (the secrets scan reads it). */
   logs(): string;
+  /** Kills the process outright (SIGKILL): requests in flight die with it. */
+  crash(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export async function startSidecar(
       SIDECAR_LISTEN_ALL: "false",
     },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: tsx runs the sidecar in a child process, and crash() must kill both.
+    detached: true,
   });
   let output = "";
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -52,6 +56,12 @@ export async function startSidecar(
     secret,
     port,
     logs: () => output,
+    crash: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(-child.pid!, "SIGKILL");
+        await exited;
+      }
+    },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");

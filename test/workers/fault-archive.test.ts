@@ -8,34 +8,18 @@
  */
 import { abortAllDurableObjects, env, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { archivingNotifier, coordinatorFor, repairProjectArchive } from "../../src/coordinator";
 import { createDb, messages } from "../../src/db";
 import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage } from "../../src/mail";
+import { prng, soakMode } from "../support/soak";
 
-declare module "vitest" {
-  interface ProvidedContext {
-    soak: boolean;
-  }
-}
-
-const SOAK = inject("soak");
+const SOAK = soakMode();
 const MESSAGES = SOAK ? 300 : 40;
 /** Share of R2 object uploads refused while the fault is armed. */
 const R2_FAILURE_RATE = 0.05;
 const COORDINATOR_FAILURES = SOAK ? 20 : 4;
 const CRASHES = SOAK ? 10 : 2;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function inflate(bytes: ArrayBuffer): Promise<Uint8Array> {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
@@ -198,6 +182,12 @@ describe(`archive under write failures (${MESSAGES} messages)`, () => {
 });
 
 describe("archiving at write time", () => {
+  it("answers which of 250 message ids are archived (more ids than one statement may bind)", async () => {
+    const project = await ensureProject(createDb(env.DB), `/work/archive-many-${crypto.randomUUID()}`);
+    const ids = Array.from({ length: 250 }, (_, i) => i + 1);
+    expect(await coordinatorFor(env, project).archivedMessageIds(ids)).toEqual([]);
+  });
+
   it("archives a message whose recipients have no open stream, without waiting for repair", async () => {
     const db = createDb(env.DB);
     const project = await ensureProject(db, `/work/archive-quiet-${crypto.randomUUID()}`);

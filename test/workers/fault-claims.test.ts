@@ -7,33 +7,17 @@
  * no duplicate live rows. `SOAK=1` runs the long storm.
  */
 import { abortAllDurableObjects, env, evictAllDurableObjects, runInDurableObject } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { claimPaths, coordinatorFor, listClaims, releaseClaims, renewClaims, type ClaimRecord } from "../../src/coordinator";
+import { prng, soakMode } from "../support/soak";
 
-declare module "vitest" {
-  interface ProvidedContext {
-    soak: boolean;
-  }
-}
-
-const SOAK = inject("soak");
+const SOAK = soakMode();
 const AGENTS = SOAK ? 40 : 12;
 const OPS_PER_AGENT = SOAK ? 100 : 25;
 const RESTARTS = SOAK ? 20 : 5;
 /** Attempts per call before the client gives up (a restart fails the calls in flight, not the next ones). */
 const MAX_ATTEMPTS = 8;
 const PATTERNS = ["src/**", "src/app.ts", "src/lib/*.ts", "docs/**", "docs/guide.md", "assets/*.png", "tool://deploy", "README.md"];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function withRetry<T>(call: () => Promise<T>, stats: { failedCalls: number }): Promise<T> {
   for (let attempt = 1; ; attempt++) {

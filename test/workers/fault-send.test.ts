@@ -12,7 +12,7 @@
  */
 import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   importRecipients,
   MAX_RECIPIENT_BATCH,
@@ -27,14 +27,9 @@ import {
 } from "../../src/campaigns";
 import { campaignRecipients } from "../../src/db";
 import { headerOf, sinkCampaign, sinkMessagesFor, testDb, uniqueDomain } from "./campaign-fixtures";
+import { prng, soakMode } from "../support/soak";
 
-declare module "vitest" {
-  interface ProvidedContext {
-    soak: boolean;
-  }
-}
-
-const SOAK = inject("soak");
+const SOAK = soakMode();
 const RECIPIENTS = SOAK ? 10_000 : 300;
 const FAULTS = SOAK ? 20 : 5;
 /** Chunks processed in parallel per emulated queue batch (wrangler.toml max_batch_size is larger; the sink is shared). */
@@ -45,18 +40,6 @@ const TIMEOUT_MS = SOAK ? 3_600_000 : 180_000;
 
 type FailureKind = "drop-before-dot" | "crash-after-accept" | "clock-throws";
 type KillKind = "kill-before-dot" | "kill-after-accept";
-
-/** Deterministic PRNG (mulberry32) so a failing seed can be replayed; the seed is in the test name's output. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function faultPoints<K extends string>(rand: () => number, kinds: readonly K[]): Map<number, K> {
   const points = new Map<number, K>();

@@ -24,6 +24,9 @@ interface JobRow extends Record<string, SqlStorageValue> {
 /** Queued claims snapshots committed together at most; bounds one commit's size under a burst of claim calls. */
 const MAX_COALESCED_JOBS = 50;
 
+/** Keys per `IN (…)` lookup: Durable Object SQLite allows at most 100 bound parameters per statement. */
+const COMMITTED_KEYS_PER_QUERY = 100;
+
 /** Jobs whose key starts with this may be coalesced: they are snapshots, so only the latest file content matters. */
 export const COALESCIBLE_PREFIX = "claims:";
 
@@ -67,12 +70,16 @@ export class ArchiveWriter {
   }
 
   committedKeys(keys: string[]): string[] {
-    if (keys.length === 0) return [];
-    const placeholders = keys.map(() => "?").join(",");
-    return this.sql
-      .exec<{ key: string }>(`SELECT key FROM archive_done WHERE key IN (${placeholders})`, ...keys)
-      .toArray()
-      .map((r) => r.key);
+    const found: string[] = [];
+    // Durable Object SQLite caps bound parameters per statement (a 300-key list fails): ask in slices.
+    for (let i = 0; i < keys.length; i += COMMITTED_KEYS_PER_QUERY) {
+      const slice = keys.slice(i, i + COMMITTED_KEYS_PER_QUERY);
+      const placeholders = slice.map(() => "?").join(",");
+      for (const r of this.sql.exec<{ key: string }>(`SELECT key FROM archive_done WHERE key IN (${placeholders})`, ...slice)) {
+        found.push(r.key);
+      }
+    }
+    return found;
   }
 
   commitOf(key: string): string | undefined {
