@@ -57,7 +57,7 @@ export function packList(names: string[]): string {
 
 async function buildIndex(entries: { oid: string; crc: number; offset: number }[], packChecksum: Uint8Array): Promise<Uint8Array> {
   const n = entries.length;
-  const out = new Uint8Array(8 + 256 * 4 + n * 28 + 20);
+  const out = new Uint8Array(8 + 256 * 4 + n * 28 + 40);
   const view = new DataView(out.buffer);
   out.set([0xff, 0x74, 0x4f, 0x63]);
   view.setUint32(4, 2);
