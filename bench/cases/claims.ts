@@ -1,7 +1,8 @@
 /**
  * Coordinator cases. The issue's figure: claim_paths with 50 paths against 100 active claims, p50 ≤ 2× health_check
  * (the original: 44 ms, 79 % of it git). Also: check_claims (what the guard calls), and the archive: objects and
- * bytes per message and the time of a full `git clone` over the dumb HTTP protocol.
+ * bytes per message and the time of a full `git clone` over the dumb HTTP protocol (from packs: repair_archive packs
+ * the loose objects, and the writer packs every 512 loose objects on its own).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -114,10 +115,14 @@ export const archiveCloneCase: BenchCase = {
     const objects = sizes.length;
     const bytes = sizes.reduce((a, b) => a + b, 0);
     const commits = Number(git(["rev-list", "--count", "HEAD"], join(first.dir, "repo")).trim());
+    const counts = Object.fromEntries(
+      git(["count-objects", "-v"], join(first.dir, "repo")).trim().split("\n").map((l) => l.split(": ") as [string, string]),
+    );
     rmSync(first.dir, { recursive: true, force: true });
     console.log(
       `archive: ${ARCHIVE_MESSAGES} messages, ${commits} commits, ${objects} objects (${(objects / ARCHIVE_MESSAGES).toFixed(1)}/message), ` +
-        `${(bytes / 1024 / 1024).toFixed(1)} MiB zlib loose objects (${Math.round(bytes / ARCHIVE_MESSAGES)} B/message)`,
+        `${(bytes / 1024 / 1024).toFixed(1)} MiB zlib (${Math.round(bytes / ARCHIVE_MESSAGES)} B/message); ` +
+        `the clone fetched ${counts["packs"]} pack(s) holding ${counts["in-pack"]} objects and ${counts["count"]} loose objects`,
     );
     return async () => {
       const { dir } = clone();

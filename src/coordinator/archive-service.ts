@@ -17,6 +17,12 @@ const ARCHIVE_CALL_ATTEMPTS = 3;
 /** Backoff between those attempts, in milliseconds. */
 const ARCHIVE_RETRY_BACKOFF_MS = [100, 500] as const;
 
+/**
+ * Repair packs the loose objects from this many (≈ 4 messages): a repaired archive then clones from packs,
+ * while a tail of a message or two stays loose rather than becoming a pack of its own.
+ */
+const REPAIR_PACK_THRESHOLD_OBJECTS = 64;
+
 /** Messages re-checked per coordinator round trip during repair. */
 const REPAIR_PAGE_SIZE = 100;
 
@@ -77,7 +83,7 @@ export async function repairArchive(
     }
     afterId = page.at(-1)!.id;
   }
-  await stub.flushArchive(project.slug);
+  await stub.flushArchive(project.slug, REPAIR_PACK_THRESHOLD_OBJECTS);
   const head = await stub.archiveHead();
   return { checked, repaired, head: head.oid, pending: head.pending };
 }

@@ -146,14 +146,17 @@ export class CoordinatorImpl {
     return this.#archive.committedKeys(ids.map((id) => `message:${id}`)).map((k) => Number(k.slice("message:".length)));
   }
 
-  archiveHead(): ArchiveHead & { pending: number } {
-    return { ...this.#archive.head(), pending: this.#archive.pendingCount() };
+  archiveHead(): ArchiveHead & { pending: number; loose: number; packs: string[] } {
+    return { ...this.#archive.head(), pending: this.#archive.pendingCount(), loose: this.#archive.looseCount(), packs: this.#archive.packNames() };
   }
 
-  /** Commits whatever is queued (used by repair and tests); the alarm does the same on its own. */
-  async flushArchive(slug: string): Promise<DrainReport> {
+  /**
+   * Commits whatever is queued (used by repair and tests); the alarm does the same on its own. Packs the loose
+   * objects from `packAt` of them (repair passes a low bar so a repaired archive clones from packs).
+   */
+  async flushArchive(slug: string, packAt?: number): Promise<DrainReport> {
     this.#rememberSlug(slug);
-    const report = await this.#archive.drain(slug);
+    const report = await this.#archive.drain(slug, packAt);
     await this.#scheduleAlarm();
     return report;
   }

@@ -74,8 +74,8 @@ export class ProjectCoordinator extends DurableObject<Env> {
     return this.#impl.archiveHead();
   }
 
-  flushArchive(slug: string) {
-    return this.#impl.flushArchive(slug);
+  flushArchive(slug: string, packAt?: number) {
+    return this.#impl.flushArchive(slug, packAt);
   }
 
   override alarm() {

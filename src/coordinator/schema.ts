@@ -10,6 +10,8 @@
  *  - archive_done: idempotency keys of committed jobs (message:<id>, …) → commit oid.
  *  - archive_files / archive_dirs: the head commit's tree, flattened (path → blob/tree oid), so a commit rewrites
  *    only the trees on the changed paths. archive_refs: refs/heads/main.
+ *  - archive_loose: objects uploaded loose and not yet in a pack (objects written before this table existed
+ *    stay loose only). archive_packs: the packs in R2, listed in `objects/info/packs`.
  */
 export const SCHEMA_MIGRATIONS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -41,6 +43,8 @@ export const SCHEMA_MIGRATIONS: readonly string[] = [
    CREATE TABLE archive_dirs (path TEXT PRIMARY KEY, dir TEXT, name TEXT NOT NULL, oid TEXT NOT NULL);
    CREATE INDEX archive_dirs_dir ON archive_dirs (dir);
    CREATE TABLE archive_refs (name TEXT PRIMARY KEY, oid TEXT NOT NULL);`,
+  `CREATE TABLE archive_loose (oid TEXT PRIMARY KEY);
+   CREATE TABLE archive_packs (name TEXT PRIMARY KEY, objects INTEGER NOT NULL, created_ts TEXT NOT NULL);`,
 ];
 
 /** Bump by adding a migration above; the object migrates itself on wake. */

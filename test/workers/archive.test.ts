@@ -2,6 +2,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { archiveAgentProfile, archiveMessage, claimPaths, coordinatorFor, releaseClaims, repairArchive, type ArchiveMessage } from "../../src/coordinator";
+import { readArchiveObject } from "./archive-objects";
 import { createDb } from "../../src/db";
 import { ensureProject } from "../../src/mail";
 
@@ -32,23 +33,9 @@ function message(project: { slug: string; human_key: string }, id: number, overr
   };
 }
 
-async function inflate(bytes: ArrayBuffer): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-async function readObject(slug: string, oid: string): Promise<{ type: string; body: Uint8Array }> {
-  const stored = await env.ARCHIVE.get(`archive/${slug}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
-  expect(stored, `object ${oid}`).not.toBeNull();
-  const raw = await inflate(await stored!.arrayBuffer());
-  const nul = raw.indexOf(0);
-  const [type] = new TextDecoder().decode(raw.slice(0, nul)).split(" ");
-  return { type: type!, body: raw.slice(nul + 1) };
-}
-
 /** Walks a tree object recursively: path → blob oid. */
 async function listTree(slug: string, treeOid: string, prefix = ""): Promise<Map<string, string>> {
-  const { body } = await readObject(slug, treeOid);
+  const { body } = await readArchiveObject(slug, treeOid);
   const out = new Map<string, string>();
   let i = 0;
   while (i < body.length) {
@@ -65,7 +52,7 @@ async function listTree(slug: string, treeOid: string, prefix = ""): Promise<Map
 }
 
 async function text(slug: string, oid: string): Promise<string> {
-  return new TextDecoder().decode((await readObject(slug, oid)).body);
+  return new TextDecoder().decode((await readArchiveObject(slug, oid)).body);
 }
 
 async function headCommit(slug: string): Promise<{ oid: string; tree: string; parent?: string; message: string }> {

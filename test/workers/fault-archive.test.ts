@@ -10,6 +10,7 @@ import { abortAllDurableObjects, env, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { archivingNotifier, coordinatorFor, repairProjectArchive } from "../../src/coordinator";
+import { readArchiveObject } from "./archive-objects";
 import { createDb, messages } from "../../src/db";
 import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage } from "../../src/mail";
 import { prng, soakMode } from "../support/soak";
@@ -21,22 +22,8 @@ const R2_FAILURE_RATE = 0.05;
 const COORDINATOR_FAILURES = SOAK ? 20 : 4;
 const CRASHES = SOAK ? 10 : 2;
 
-async function inflate(bytes: ArrayBuffer): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** Reads a git object from R2; fails the test when it is missing (a dangling reference). */
-async function readObject(slug: string, oid: string): Promise<{ type: string; body: Uint8Array }> {
-  const stored = await env.ARCHIVE.get(`archive/${slug}/objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
-  expect(stored, `object ${oid} is in R2`).not.toBeNull();
-  const raw = await inflate(await stored!.arrayBuffer());
-  const nul = raw.indexOf(0);
-  return { type: new TextDecoder().decode(raw.slice(0, nul)).split(" ")[0]!, body: raw.slice(nul + 1) };
-}
-
 async function listTree(slug: string, treeOid: string, prefix = ""): Promise<Map<string, string>> {
-  const { body } = await readObject(slug, treeOid);
+  const { body } = await readArchiveObject(slug, treeOid);
   const out = new Map<string, string>();
   let i = 0;
   while (i < body.length) {
@@ -52,7 +39,7 @@ async function listTree(slug: string, treeOid: string, prefix = ""): Promise<Map
   return out;
 }
 
-const text = async (slug: string, oid: string) => new TextDecoder().decode((await readObject(slug, oid)).body);
+const text = async (slug: string, oid: string) => new TextDecoder().decode((await readArchiveObject(slug, oid)).body);
 
 /** HEAD as served over git's dumb protocol, then the whole commit chain (message ids named per commit). */
 async function history(slug: string): Promise<{ tree: string; messageIds: number[] }> {

@@ -5,7 +5,8 @@
  *   git clone http://git:$TOKEN@127.0.0.1:8787/archive/<slug>.git      (token as the Basic password)
  *
  * git asks for `info/refs` (a smart-protocol probe, answered as plain text so it falls back to dumb), then `HEAD`,
- * then walks the history fetching loose objects one by one. Refs come from the coordinator (the only writer);
+ * then walks the history: objects it finds loose it fetches one by one; for the rest it reads `objects/info/packs`
+ * and fetches the listed packs' `.idx` and then `.pack` files (written by the coordinator, see packer.ts). Refs come from the coordinator (the only writer);
  * objects are immutable R2 entries, so they are cacheable forever.
  */
 import { eq } from "drizzle-orm";
@@ -23,6 +24,7 @@ archiveRoutes.use("*", requireTrustedOrigin(), requireBearerOrBasic());
 
 const REPO_PATH = /^\/archive\/([a-z0-9-]+)\.git\/(.+)$/;
 const OBJECT_PATH = /^objects\/[0-9a-f]{2}\/[0-9a-f]{38}$/;
+const PACK_PATH = /^objects\/pack\/pack-[0-9a-f]{40}\.(pack|idx)$/;
 
 archiveRoutes.get("/*", async (c) => {
   const match = REPO_PATH.exec(new URL(c.req.url).pathname);
@@ -39,9 +41,18 @@ archiveRoutes.get("/*", async (c) => {
     return c.body(head.oid ? `${head.oid}\t${head.ref}\n` : "");
   }
   if (file === "objects/info/packs") {
-    // Every object is loose; an empty pack list tells git not to look further.
+    // Rewritten by the coordinator after each pack; absent until the first one (no packs: every object is loose).
+    const list = await c.env.ARCHIVE.get(objectPrefix(slug) + file);
+    c.header("Cache-Control", "no-cache");
     c.header("Content-Type", "text/plain; charset=utf-8");
-    return c.body("");
+    return c.body(list ? await list.text() : "");
+  }
+  if (PACK_PATH.test(file)) {
+    const pack = await c.env.ARCHIVE.get(objectPrefix(slug) + file);
+    if (!pack) throw new AppError("NOT_FOUND", `${file} is not in this archive; objects/info/packs lists its packs.`);
+    c.header("Content-Type", file.endsWith(".pack") ? "application/x-git-packed-objects" : "application/x-git-packed-objects-toc");
+    c.header("Cache-Control", "private, max-age=31536000, immutable");
+    return c.body(pack.body);
   }
   if (OBJECT_PATH.test(file)) {
     const object = await c.env.ARCHIVE.get(objectPrefix(slug) + file);
@@ -50,5 +61,5 @@ archiveRoutes.get("/*", async (c) => {
     c.header("Cache-Control", "private, max-age=31536000, immutable");
     return c.body(object.body);
   }
-  throw new AppError("NOT_FOUND", `${file} is not served; this archive speaks git's dumb HTTP protocol (info/refs, HEAD, objects/).`);
+  throw new AppError("NOT_FOUND", `${file} is not served; this archive speaks git's dumb HTTP protocol (info/refs, HEAD, objects/, objects/info/packs, objects/pack/).`);
 });

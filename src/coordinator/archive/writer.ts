@@ -9,6 +9,7 @@
  */
 import { ObjectBuilder, type TreeEntry } from "./git-objects";
 import type { ArchiveJob } from "./documents";
+import { ArchivePacker, type PackReport } from "./packer";
 
 const MAIN_REF = "refs/heads/main";
 
@@ -30,6 +31,12 @@ const COMMITTED_KEYS_PER_QUERY = 100;
 /** Jobs whose key starts with this may be coalesced: they are snapshots, so only the latest file content matters. */
 export const COALESCIBLE_PREFIX = "claims:";
 
+/**
+ * Loose objects that trigger packing after a drain (≈ 30 messages at 16 objects each): below it, fetching the
+ * loose tail one by one costs a clone less than another pack + idx pair would.
+ */
+export const PACK_THRESHOLD_OBJECTS = 512;
+
 export type EnqueueOutcome = "queued" | "already-queued" | "already-committed";
 
 export interface ArchiveHead {
@@ -41,6 +48,9 @@ export interface DrainReport {
   committed: number;
   pending: number;
   failed?: string;
+  /** Objects packed after the commits, when the loose count reached the threshold. */
+  packed?: number;
+  packFailed?: string;
 }
 
 /** R2 key prefix of a project's git objects. */
@@ -50,11 +60,14 @@ export function objectPrefix(slug: string): string {
 
 export class ArchiveWriter {
   #chain: Promise<unknown> = Promise.resolve();
+  readonly #packer: ArchivePacker;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly bucket: R2Bucket,
-  ) {}
+  ) {
+    this.#packer = new ArchivePacker(storage, bucket);
+  }
 
   private get sql(): SqlStorage {
     return this.storage.sql;
@@ -96,11 +109,35 @@ export class ArchiveWriter {
     return { ref: MAIN_REF, oid: row?.oid ?? null };
   }
 
-  /** Commits every queued job, in order; stops at the first failure (kept queued, retried later). */
-  drain(slug: string): Promise<DrainReport> {
-    const run = this.#chain.then(() => this.#drainNow(slug));
+  looseCount(): number {
+    return this.#packer.looseCount();
+  }
+
+  packNames(): string[] {
+    return this.#packer.packNames();
+  }
+
+  /**
+   * Commits every queued job, in order; stops at the first failure (kept queued, retried later). Then packs the
+   * loose objects if at least `packAt` are loose; a packing failure is reported, never fatal (objects stay loose).
+   */
+  drain(slug: string, packAt = PACK_THRESHOLD_OBJECTS): Promise<DrainReport> {
+    const run = this.#chain.then(async () => {
+      const report = await this.#drainNow(slug);
+      if (this.#packer.looseCount() < packAt) return report;
+      const packed = await this.#pack(slug, packAt);
+      return "failed" in packed ? { ...report, packFailed: packed.failed } : { ...report, packed: packed.packed };
+    });
     this.#chain = run.catch(() => undefined);
     return run;
+  }
+
+  async #pack(slug: string, minObjects: number): Promise<PackReport | { failed: string }> {
+    try {
+      return await this.#packer.packLoose(objectPrefix(slug), minObjects);
+    } catch (err) {
+      return { failed: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   async #drainNow(slug: string): Promise<DrainReport> {
@@ -164,8 +201,10 @@ export class ArchiveWriter {
       author: { ...AUTHOR, timestamp: Math.floor(Date.parse(job.time) / 1000) },
     });
     const prefix = objectPrefix(slug);
-    await Promise.all(builder.objects().map((o) => this.bucket.put(prefix + o.path, o.deflated)));
+    const objects = builder.objects();
+    await Promise.all(objects.map((o) => this.bucket.put(prefix + o.path, o.deflated)));
     this.storage.transactionSync(() => {
+      this.#packer.recordLoose(objects.map((o) => o.oid));
       for (const [path, oid] of files) {
         const { dir, name } = split(path);
         this.sql.exec(

@@ -1,0 +1,56 @@
+/**
+ * Reads a git object of a project archive straight from R2, as git would find it: the loose copy if there is
+ * one, else the pack whose idx (listed in `objects/info/packs`) names it. Fails the test when it is in neither.
+ */
+import { env } from "cloudflare:test";
+import { expect } from "vitest";
+
+const TYPES = ["", "commit", "tree", "blob", "tag"];
+
+export async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer());
+}
+
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function bytesOf(key: string): Promise<Uint8Array | undefined> {
+  const stored = await env.ARCHIVE.get(key);
+  return stored ? new Uint8Array(await stored.arrayBuffer()) : undefined;
+}
+
+async function fromPacks(prefix: string, oid: string): Promise<{ type: string; body: Uint8Array } | undefined> {
+  const list = await env.ARCHIVE.get(`${prefix}objects/info/packs`);
+  const names = list ? [...(await list.text()).matchAll(/^P pack-([0-9a-f]{40})\.pack$/gm)].map((m) => m[1]!) : [];
+  for (const name of names) {
+    const idx = (await bytesOf(`${prefix}objects/pack/pack-${name}.idx`))!;
+    const view = new DataView(idx.buffer, idx.byteOffset);
+    const n = view.getUint32(8 + 255 * 4);
+    const names0 = 8 + 1024;
+    const i = [...Array(n).keys()].find((k) => hex(idx.subarray(names0 + k * 20, names0 + k * 20 + 20)) === oid);
+    if (i === undefined) continue;
+    const offsets = [...Array(n).keys()].map((k) => view.getUint32(names0 + n * 24 + k * 4));
+    const pack = (await bytesOf(`${prefix}objects/pack/pack-${name}.pack`))!;
+    const start = offsets[i]!;
+    const end = Math.min(pack.byteLength - 20, ...offsets.filter((o) => o > start));
+    const entry = pack.subarray(start, end);
+    let at = 0;
+    while (entry[at]! & 0x80) at++;
+    return { type: TYPES[(entry[0]! >> 4) & 7]!, body: await inflate(entry.subarray(at + 1)) };
+  }
+  return undefined;
+}
+
+export async function readArchiveObject(slug: string, oid: string): Promise<{ type: string; body: Uint8Array }> {
+  const prefix = `archive/${slug}/`;
+  const loose = await bytesOf(`${prefix}objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
+  if (loose) {
+    const raw = await inflate(loose);
+    const nul = raw.indexOf(0);
+    return { type: new TextDecoder().decode(raw.slice(0, nul)).split(" ")[0]!, body: raw.slice(nul + 1) };
+  }
+  const packed = await fromPacks(prefix, oid);
+  expect(packed, `object ${oid} is in R2 (loose or packed)`).toBeDefined();
+  return packed!;
+}
