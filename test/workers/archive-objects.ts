@@ -54,3 +54,26 @@ export async function readArchiveObject(slug: string, oid: string): Promise<{ ty
   expect(packed, `object ${oid} is in R2 (loose or packed)`).toBeDefined();
   return packed!;
 }
+
+/** Walks a tree object recursively: path → blob oid. */
+export async function listArchiveTree(slug: string, treeOid: string, prefix = ""): Promise<Map<string, string>> {
+  const { body } = await readArchiveObject(slug, treeOid);
+  const out = new Map<string, string>();
+  let i = 0;
+  while (i < body.length) {
+    const space = body.indexOf(32, i);
+    const nul = body.indexOf(0, space);
+    const mode = new TextDecoder().decode(body.slice(i, space));
+    const name = new TextDecoder().decode(body.slice(space + 1, nul));
+    const oid = hex(body.slice(nul + 1, nul + 21));
+    i = nul + 21;
+    if (mode === "40000") for (const [p, o] of await listArchiveTree(slug, oid, `${prefix}${name}/`)) out.set(p, o);
+    else out.set(`${prefix}${name}`, oid);
+  }
+  return out;
+}
+
+/** A blob (or any object) of the archive as UTF-8 text. */
+export async function readArchiveText(slug: string, oid: string): Promise<string> {
+  return new TextDecoder().decode((await readArchiveObject(slug, oid)).body);
+}

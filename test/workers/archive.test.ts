@@ -2,7 +2,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { archiveAgentProfile, archiveMessage, claimPaths, coordinatorFor, releaseClaims, repairArchive, type ArchiveMessage } from "../../src/coordinator";
-import { readArchiveObject } from "./archive-objects";
+import { listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
 import { createDb } from "../../src/db";
 import { ensureProject } from "../../src/mail";
 
@@ -31,28 +31,6 @@ function message(project: { slug: string; human_key: string }, id: number, overr
     attachments: [],
     ...overrides,
   };
-}
-
-/** Walks a tree object recursively: path → blob oid. */
-async function listTree(slug: string, treeOid: string, prefix = ""): Promise<Map<string, string>> {
-  const { body } = await readArchiveObject(slug, treeOid);
-  const out = new Map<string, string>();
-  let i = 0;
-  while (i < body.length) {
-    const space = body.indexOf(32, i);
-    const nul = body.indexOf(0, space);
-    const mode = new TextDecoder().decode(body.slice(i, space));
-    const name = new TextDecoder().decode(body.slice(space + 1, nul));
-    const oid = [...body.slice(nul + 1, nul + 21)].map((b) => b.toString(16).padStart(2, "0")).join("");
-    i = nul + 21;
-    if (mode === "40000") for (const [p, o] of await listTree(slug, oid, `${prefix}${name}/`)) out.set(p, o);
-    else out.set(`${prefix}${name}`, oid);
-  }
-  return out;
-}
-
-async function text(slug: string, oid: string): Promise<string> {
-  return new TextDecoder().decode((await readArchiveObject(slug, oid)).body);
 }
 
 async function headCommit(slug: string): Promise<{ oid: string; tree: string; parent?: string; message: string }> {

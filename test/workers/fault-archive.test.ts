@@ -10,7 +10,7 @@ import { abortAllDurableObjects, env, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { archivingNotifier, coordinatorFor, repairProjectArchive } from "../../src/coordinator";
-import { readArchiveObject } from "./archive-objects";
+import { listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
 import { createDb, messages } from "../../src/db";
 import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage } from "../../src/mail";
 import { prng, soakMode } from "../support/soak";
@@ -21,25 +21,6 @@ const MESSAGES = SOAK ? 300 : 40;
 const R2_FAILURE_RATE = 0.05;
 const COORDINATOR_FAILURES = SOAK ? 20 : 4;
 const CRASHES = SOAK ? 10 : 2;
-
-async function listTree(slug: string, treeOid: string, prefix = ""): Promise<Map<string, string>> {
-  const { body } = await readArchiveObject(slug, treeOid);
-  const out = new Map<string, string>();
-  let i = 0;
-  while (i < body.length) {
-    const space = body.indexOf(32, i);
-    const nul = body.indexOf(0, space);
-    const mode = new TextDecoder().decode(body.slice(i, space));
-    const name = new TextDecoder().decode(body.slice(space + 1, nul));
-    const oid = [...body.slice(nul + 1, nul + 21)].map((b) => b.toString(16).padStart(2, "0")).join("");
-    i = nul + 21;
-    if (mode === "40000") for (const [p, o] of await listTree(slug, oid, `${prefix}${name}/`)) out.set(p, o);
-    else out.set(`${prefix}${name}`, oid);
-  }
-  return out;
-}
-
-const text = async (slug: string, oid: string) => new TextDecoder().decode((await readArchiveObject(slug, oid)).body);
 
 /** HEAD as served over git's dumb protocol, then the whole commit chain (message ids named per commit). */
 async function history(slug: string): Promise<{ tree: string; messageIds: number[] }> {
