@@ -37,10 +37,13 @@ async function headCommit(slug: string): Promise<{ oid: string; tree: string; pa
   const refs = await SELF.fetch(`http://127.0.0.1/archive/${slug}.git/info/refs`, { headers: { Authorization: `Bearer ${TOKEN}` } });
   expect(refs.status).toBe(200);
   const [oid] = (await refs.text()).split("\t");
-  const body = await text(slug, oid!);
-  const [headers, ...rest] = body.split("\n\n");
+  return readCommit(slug, oid!);
+}
+
+async function readCommit(slug: string, oid: string): Promise<{ oid: string; tree: string; parent?: string; message: string }> {
+  const [headers, ...rest] = (await text(slug, oid)).split("\n\n");
   return {
-    oid: oid!,
+    oid,
     tree: /^tree (\w+)/m.exec(headers!)![1]!,
     parent: /^parent (\w+)/m.exec(headers!)?.[1],
     message: rest.join("\n\n"),
@@ -91,6 +94,27 @@ describe("archiveMessage", () => {
     expect(files.has("messages/2026/11/1.md")).toBe(true);
     expect(files.has("messages/2026/12/2.md")).toBe(true);
   });
+
+  it("group-commits messages queued behind a commit in flight: fewer commits, every message in the tree and named in the log", async () => {
+    const project = await newProject();
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => archiveMessage(env, message(project, i + 1, { subject: `burst ${i + 1}` }))));
+    const commits = new Set(outcomes.map((o) => o!.commit));
+    expect(commits.size).toBeGreaterThan(1);
+    expect(commits.size).toBeLessThan(20);
+    const head = await headCommit(project.slug);
+    const files = await listTree(project.slug, head.tree);
+    for (let id = 1; id <= 20; id++) expect(files.has(`messages/2026/11/${id}.md`)).toBe(true);
+    const messages: string[] = [];
+    for (let oid: string | undefined = head.oid; oid; ) {
+      const commit = await readCommit(project.slug, oid);
+      messages.push(commit.message);
+      oid = commit.parent;
+    }
+    expect(messages).toHaveLength(commits.size);
+    expect(messages.some((m) => /^archive: \d+ writes \(\d+ mail\)\n\n/.test(m))).toBe(true);
+    const log = messages.join("\n");
+    for (let id = 1; id <= 20; id++) expect(log).toContain(`| burst ${id}`);
+  });
 });
 
 describe("archive jobs", () => {
@@ -101,7 +125,7 @@ describe("archive jobs", () => {
     await releaseClaims(env, project, agent);
     await coordinatorFor(env, project).flushArchive(project.slug);
     const head = await headCommit(project.slug);
-    expect(head.message).toMatch(/^claims: 2 changes\n\nclaim: claim GreenCastle src\/\*\*\nclaim: release GreenCastle src\/\*\*/);
+    expect(head.message).toMatch(/^archive: 2 writes \(2 claim\)\n\nclaim: claim GreenCastle src\/\*\*\nclaim: release GreenCastle src\/\*\*/);
     const sha1 = [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode("src/**")))]
       .map((b) => b.toString(16).padStart(2, "0"))
       .join("");

@@ -22,7 +22,7 @@ const R2_FAILURE_RATE = 0.05;
 const COORDINATOR_FAILURES = SOAK ? 20 : 4;
 const CRASHES = SOAK ? 10 : 2;
 
-/** HEAD as served over git's dumb protocol, then the whole commit chain (message ids named per commit). */
+/** HEAD as served over git's dumb protocol, then the whole commit chain (the message ids each commit names). */
 async function history(slug: string): Promise<{ tree: string; messageIds: number[] }> {
   const refs = await SELF.fetch(`http://127.0.0.1/archive/${slug}.git/info/refs`, { headers: { Authorization: "Bearer test-token" } });
   expect(refs.status).toBe(200);
@@ -32,8 +32,8 @@ async function history(slug: string): Promise<{ tree: string; messageIds: number
   while (oid) {
     const body = await text(slug, oid);
     tree ||= /^tree (\w+)/m.exec(body)![1]!;
-    const id = /^message-id: (\d+)$/m.exec(body);
-    if (id) messageIds.push(Number(id[1]));
+    // A group commit names each of its messages once, one line per write.
+    for (const id of body.matchAll(/message-id: (\d+)$/gm)) messageIds.push(Number(id[1]));
     oid = /^parent (\w+)/m.exec(body)?.[1];
   }
   return { tree, messageIds };

@@ -22,14 +22,21 @@ interface JobRow extends Record<string, SqlStorageValue> {
   attempts: number;
 }
 
-/** Queued claims snapshots committed together at most; bounds one commit's size under a burst of claim calls. */
-const MAX_COALESCED_JOBS = 50;
+interface QueuedJob {
+  seq: number;
+  key: string;
+  job: ArchiveJob;
+}
+
+/**
+ * Most queued jobs committed together, and the most files one coalesced commit may hold (a single job is always
+ * taken whole): they bound one commit's size while a burst of writes queues up behind a commit in flight.
+ */
+const MAX_COALESCED_JOBS = 200;
+const MAX_COALESCED_FILES = 2_000;
 
 /** Keys per `IN (…)` lookup: Durable Object SQLite allows at most 100 bound parameters per statement. */
 const COMMITTED_KEYS_PER_QUERY = 100;
-
-/** Jobs whose key starts with this may be coalesced: they are snapshots, so only the latest file content matters. */
-export const COALESCIBLE_PREFIX = "claims:";
 
 /**
  * Loose objects that trigger packing after a drain (≈ 30 messages at 16 objects each): below it, fetching the
@@ -161,18 +168,26 @@ export class ArchiveWriter {
   }
 
   /**
-   * The oldest queued job, plus the claims snapshots queued right after it when it is one: a burst of claim calls
-   * becomes one commit (the Rust port's commit coalescer made the same trade). Messages always commit alone.
+   * Group commit: the oldest queued job plus those queued behind it, up to the size bounds. Whatever queued while
+   * the previous commit was uploading becomes the next commit, so an idle archive still gets one commit per write
+   * and a burst of writes shares one tree rewrite (the Rust port's commit coalescer made the same trade). Each
+   * job's files always land in one commit together.
    */
-  #nextBatch(): JobRow[] {
+  #nextBatch(): QueuedJob[] {
     const rows = this.sql.exec<JobRow>(`SELECT * FROM archive_jobs ORDER BY seq LIMIT ?`, MAX_COALESCED_JOBS).toArray();
-    if (rows.length === 0 || !rows[0]!.key.startsWith(COALESCIBLE_PREFIX)) return rows.slice(0, 1);
-    const end = rows.findIndex((r) => !r.key.startsWith(COALESCIBLE_PREFIX));
-    return end < 0 ? rows : rows.slice(0, end);
+    const batch: QueuedJob[] = [];
+    let files = 0;
+    for (const row of rows) {
+      const job = JSON.parse(row.payload) as ArchiveJob;
+      if (batch.length > 0 && files + job.files.length > MAX_COALESCED_FILES) break;
+      batch.push({ seq: row.seq, key: row.key, job });
+      files += job.files.length;
+    }
+    return batch;
   }
 
-  async #commit(slug: string, rows: JobRow[]): Promise<void> {
-    const job = mergeJobs(rows.map((r) => JSON.parse(r.payload) as ArchiveJob));
+  async #commit(slug: string, rows: QueuedJob[]): Promise<void> {
+    const job = mergeJobs(rows.map((r) => r.job));
     const builder = new ObjectBuilder();
     const files = new Map<string, string>();
     for (const file of job.files) {
@@ -273,14 +288,24 @@ export class ArchiveWriter {
   }
 }
 
-/** Several snapshots as one commit: the latest content per file, every summary line in the message. */
+/**
+ * Several jobs as one commit: the latest content per file (claims snapshots supersede each other; message files
+ * never collide), a subject counting the writes by kind, and one body line per job so `git log` still names
+ * every message, profile and claim change.
+ */
 function mergeJobs(jobs: ArchiveJob[]): ArchiveJob {
   if (jobs.length === 1) return jobs[0]!;
   const files = new Map<string, ArchiveJob["files"][number]>();
   for (const job of jobs) for (const file of job.files) files.set("path" in file ? file.path : `claim:${file.claimPattern}`, file);
-  const lines = jobs.map((j) => j.message.split("\n")[0]);
+  const kinds = new Map<string, number>();
+  for (const job of jobs) {
+    const kind = job.message.slice(0, job.message.indexOf(":"));
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  const counts = [...kinds].map(([kind, n]) => `${n} ${kind}`).join(", ");
+  const lines = jobs.map((j) => j.message.split("\n").filter((l) => l.trim() !== "").join(" | "));
   return {
-    message: `claims: ${jobs.length} changes\n\n${lines.join("\n")}`,
+    message: `archive: ${jobs.length} writes (${counts})\n\n${lines.join("\n")}`,
     time: jobs.at(-1)!.time,
     files: [...files.values()],
   };
