@@ -3,7 +3,7 @@
  * context can archive with only an id after its own write, and repair can re-derive whatever the archive misses.
  */
 import { and, asc, eq, gt, inArray } from "drizzle-orm";
-import { agents, messageRecipients, messages, type Db } from "../db";
+import { agents, messageRecipients, messages, projects, type Db } from "../db";
 import type { ArchiveMessage } from "./archive/documents";
 import { archiveAgentProfile, archiveMessage, repairArchive, type RepairReport } from "./archive-service";
 import type { ArchiveOutcome } from "./coordinator-impl";
@@ -17,9 +17,10 @@ export interface ArchiveProject {
 /** Messages of a project with id > afterId, oldest first, shaped for the archive. */
 export async function loadArchiveMessages(db: Db, project: ArchiveProject, afterId: number, limit: number): Promise<ArchiveMessage[]> {
   const rows = await db
-    .select({ message: messages, sender: agents.name })
+    .select({ message: messages, sender: agents.name, senderProjectId: agents.projectId, senderProject: projects.slug })
     .from(messages)
     .innerJoin(agents, eq(messages.senderId, agents.id))
+    .innerJoin(projects, eq(agents.projectId, projects.id))
     .where(and(eq(messages.projectId, project.id), gt(messages.id, afterId)))
     .orderBy(asc(messages.id))
     .limit(limit);
@@ -29,12 +30,13 @@ export async function loadArchiveMessages(db: Db, project: ArchiveProject, after
     .from(messageRecipients)
     .innerJoin(agents, eq(messageRecipients.agentId, agents.id))
     .where(inArray(messageRecipients.messageId, rows.map((r) => r.message.id)));
-  return rows.map(({ message, sender }) => {
+  return rows.map(({ message, sender, senderProjectId, senderProject }) => {
     const of = (kind: string) => recipients.filter((r) => r.messageId === message.id && r.kind === kind).map((r) => r.name);
     return {
       id: message.id,
       project: { slug: project.slug, human_key: project.human_key },
-      from: sender,
+      // Named as the project sees it (send.ts does the same): a sender from another project is Name@slug.
+      from: senderProjectId === project.id ? sender : `${sender}@${senderProject}`,
       to: of("to"),
       cc: of("cc"),
       bcc: of("bcc"),

@@ -8,6 +8,7 @@
  * still missing is re-derived from D1 by `repairArchive`.
  */
 import type { ArchiveAgentProfile, ArchiveMessage } from "./archive/documents";
+import type { EnqueueOutcome } from "./archive/writer";
 import type { ArchiveOutcome } from "./coordinator-impl";
 import { coordinatorFor, type ProjectRef } from "./claims-service";
 
@@ -16,12 +17,6 @@ const ARCHIVE_CALL_ATTEMPTS = 3;
 
 /** Backoff between those attempts, in milliseconds. */
 const ARCHIVE_RETRY_BACKOFF_MS = [100, 500] as const;
-
-/**
- * Repair packs the loose objects from this many (≈ 4 messages): a repaired archive then clones from packs,
- * while a tail of a message or two stays loose rather than becoming a pack of its own.
- */
-const REPAIR_PACK_THRESHOLD_OBJECTS = 64;
 
 /** Messages re-checked per coordinator round trip during repair. */
 const REPAIR_PAGE_SIZE = 100;
@@ -44,6 +39,14 @@ async function withRetry<T>(what: string, call: () => Promise<T>): Promise<T | u
 /** Commits a message (canonical + outbox + inbox copies) to its project's archive. Idempotent by id; never throws. */
 export function archiveMessage(env: Env, message: ArchiveMessage): Promise<ArchiveOutcome | undefined> {
   return withRetry(`message:${message.id}`, () => coordinatorFor(env, message.project).archiveMessage(message));
+}
+
+/**
+ * Hands a just-sent message to its project's archive, which commits it with the rest of the burst within about a
+ * second (the send path). Idempotent by id; never throws.
+ */
+export function queueMessageArchive(env: Env, message: ArchiveMessage): Promise<EnqueueOutcome | undefined> {
+  return withRetry(`message:${message.id}`, () => coordinatorFor(env, message.project).queueMessage(message));
 }
 
 /** Commits an agent's profile (on register and profile updates). Never throws. */
@@ -83,7 +86,7 @@ export async function repairArchive(
     }
     afterId = page.at(-1)!.id;
   }
-  await stub.flushArchive(project.slug, REPAIR_PACK_THRESHOLD_OBJECTS);
+  await stub.flushArchive(project.slug);
   const head = await stub.archiveHead();
   return { checked, repaired, head: head.oid, pending: head.pending };
 }

@@ -23,3 +23,9 @@ export const ARCHIVE_RETRY_DELAY_MS = 30_000;
 
 /** How long claims snapshots wait before the alarm commits them (ms): long enough to coalesce a burst of calls. */
 export const CLAIMS_ARCHIVE_DELAY_MS = 1_000;
+
+/**
+ * How long a sent message waits before the alarm commits it (ms): a burst of sends then shares one commit, one tree
+ * rewrite and one pack, and the archive trails D1 (the record) by about this much.
+ */
+export const MESSAGES_ARCHIVE_DELAY_MS = 1_000;

@@ -4,7 +4,7 @@
  * (`{error}`) because custom Error fields do not survive the RPC boundary; the Worker side rethrows them.
  */
 import { AppError } from "../shared/errors";
-import { ARCHIVE_RETRY_DELAY_MS, CLAIMS_ARCHIVE_DELAY_MS, DEFAULT_CLAIM_TTL_SECONDS } from "./constants";
+import { ARCHIVE_RETRY_DELAY_MS, CLAIMS_ARCHIVE_DELAY_MS, DEFAULT_CLAIM_TTL_SECONDS, MESSAGES_ARCHIVE_DELAY_MS } from "./constants";
 import { ClaimsStore, type Changed, type ClaimSelector } from "./claims-store";
 import { claimsJob, messageJob, profileJob, type ArchiveAgentProfile, type ArchiveMessage } from "./archive/documents";
 import { ArchiveWriter, type ArchiveHead, type DrainReport, type EnqueueOutcome } from "./archive/writer";
@@ -131,9 +131,20 @@ export class CoordinatorImpl {
     return this.#claims.overlappingHolders(agent, candidates, Date.now());
   }
 
-  /** Queues the message's files as one commit (idempotent by message id) and commits what is queued. */
+  /** Queues the message's files (idempotent by message id) and commits what is queued before answering. */
   async archiveMessage(message: ArchiveMessage): Promise<ArchiveOutcome> {
     return this.#archiveJob(message.project.slug, `message:${message.id}`, () => messageJob(message));
+  }
+
+  /**
+   * Queues the message's files and answers at once; the alarm commits them within MESSAGES_ARCHIVE_DELAY_MS,
+   * together with every other write queued meanwhile (the send path: one tree rewrite and one pack per burst).
+   */
+  async queueMessage(message: ArchiveMessage): Promise<EnqueueOutcome> {
+    this.#rememberSlug(message.project.slug);
+    const outcome = this.#archive.enqueue(`message:${message.id}`, messageJob(message));
+    if (outcome === "queued") await this.#scheduleAlarm(MESSAGES_ARCHIVE_DELAY_MS);
+    return outcome;
   }
 
   async archiveProfile(slug: string, profile: ArchiveAgentProfile): Promise<ArchiveOutcome> {
@@ -146,17 +157,14 @@ export class CoordinatorImpl {
     return this.#archive.committedKeys(ids.map((id) => `message:${id}`)).map((k) => Number(k.slice("message:".length)));
   }
 
-  archiveHead(): ArchiveHead & { pending: number; loose: number; packs: string[] } {
-    return { ...this.#archive.head(), pending: this.#archive.pendingCount(), loose: this.#archive.looseCount(), packs: this.#archive.packNames() };
+  archiveHead(): ArchiveHead & { pending: number; packs: string[] } {
+    return { ...this.#archive.head(), pending: this.#archive.pendingCount(), packs: this.#archive.packNames() };
   }
 
-  /**
-   * Commits whatever is queued (used by repair and tests); the alarm does the same on its own. Packs the loose
-   * objects from `packAt` of them (repair passes a low bar so a repaired archive clones from packs).
-   */
-  async flushArchive(slug: string, packAt?: number): Promise<DrainReport> {
+  /** Commits whatever is queued (used by repair and tests); the alarm does the same on its own. */
+  async flushArchive(slug: string): Promise<DrainReport> {
     this.#rememberSlug(slug);
-    const report = await this.#archive.drain(slug, packAt);
+    const report = await this.#archive.drain(slug);
     await this.#scheduleAlarm();
     return report;
   }

@@ -7,7 +7,9 @@
  */
 import { eq } from "drizzle-orm";
 import { projects, type Db } from "../db";
+import type { ArchiveMessage } from "./archive/documents";
 import { archiveStoredAgent, archiveStoredMessage, type ArchiveProject } from "./archive-d1";
+import { queueMessageArchive } from "./archive-service";
 import { coordinatorFor } from "./claims-service";
 
 interface DeliveryEvent {
@@ -15,6 +17,8 @@ interface DeliveryEvent {
   agentIds: readonly number[];
   messageId: number;
   createdTs: string;
+  /** The stored message, when the sender passes it along: archived as is, without reading it back from D1. */
+  message?: ArchiveMessage;
 }
 
 interface Notifier {
@@ -42,7 +46,7 @@ export async function archiveAgentById(env: Env, db: Db, projectId: number, agen
 export function archivingNotifier(env: Env, db: Db, waitUntil: (promise: Promise<unknown>) => void, inner?: Notifier): Notifier {
   return {
     async notify(event) {
-      waitUntil(archiveMessageById(env, db, event.projectId, event.messageId));
+      waitUntil(event.message ? queueMessageArchive(env, event.message) : archiveMessageById(env, db, event.projectId, event.messageId));
       await inner?.notify(event);
     },
   };

@@ -62,6 +62,10 @@ export class ProjectCoordinator extends DurableObject<Env> {
     return this.#impl.archiveMessage(message);
   }
 
+  queueMessage(message: ArchiveMessage) {
+    return this.#impl.queueMessage(message);
+  }
+
   archiveProfile(slug: string, profile: ArchiveAgentProfile) {
     return this.#impl.archiveProfile(slug, profile);
   }
@@ -74,8 +78,8 @@ export class ProjectCoordinator extends DurableObject<Env> {
     return this.#impl.archiveHead();
   }
 
-  flushArchive(slug: string, packAt?: number) {
-    return this.#impl.flushArchive(slug, packAt);
+  flushArchive(slug: string) {
+    return this.#impl.flushArchive(slug);
   }
 
   override alarm() {

@@ -10,8 +10,9 @@
  *  - archive_done: idempotency keys of committed jobs (message:<id>, …) → commit oid.
  *  - archive_files / archive_dirs: the head commit's tree, flattened (path → blob/tree oid), so a commit rewrites
  *    only the trees on the changed paths. archive_refs: refs/heads/main.
- *  - archive_loose: objects uploaded loose and not yet in a pack (objects written before this table existed
- *    stay loose only). archive_packs: the packs in R2, listed in `objects/info/packs`.
+ *  - archive_packs: the packs in R2, oldest first by rowid; live ones are listed in `objects/info/packs`, merged-away
+ *    ones carry retired_ts until their files are deleted. Every commit uploads one pack; objects that earlier
+ *    versions uploaded loose stay loose and are served as such (archive_loose tracked them and is gone).
  */
 export const SCHEMA_MIGRATIONS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -45,6 +46,8 @@ export const SCHEMA_MIGRATIONS: readonly string[] = [
    CREATE TABLE archive_refs (name TEXT PRIMARY KEY, oid TEXT NOT NULL);`,
   `CREATE TABLE archive_loose (oid TEXT PRIMARY KEY);
    CREATE TABLE archive_packs (name TEXT PRIMARY KEY, objects INTEGER NOT NULL, created_ts TEXT NOT NULL);`,
+  `DROP TABLE archive_loose;
+   ALTER TABLE archive_packs ADD COLUMN retired_ts TEXT;`,
 ];
 
 /** Bump by adding a migration above; the object migrates itself on wake. */

@@ -63,8 +63,7 @@ export async function evaluateContacts(
   const others = recipients.filter((r) => r.id !== sender.id);
   if (others.length === 0) return verdict;
   const flags = preloaded ?? (await loadFlags(db, sender, others, threadId));
-  const local = others.filter((r) => r.projectId === sender.projectId).map((r) => r.id);
-  const claimOverlap = local.length > 0 ? await signals.overlappingClaimHolders(sender.projectId, sender.id, local) : new Set<number>();
+  const undecided: PolicyRecipient[] = [];
   for (const r of others) {
     const f = flags.get(r.id);
     const policy = normalizePolicy(r.policy);
@@ -76,12 +75,17 @@ export async function evaluateContacts(
     const sameProject = r.projectId === sender.projectId;
     const linkOut = Boolean(f?.link_out);
     const allowed = sameProject
-      ? Boolean(f?.in_thread) ||
-        claimOverlap.has(r.id) ||
-        linkOut ||
-        (policy === "auto" && (Boolean(f?.link_in) || Boolean(f?.exchanged)))
+      ? Boolean(f?.in_thread) || linkOut || (policy === "auto" && (Boolean(f?.link_in) || Boolean(f?.exchanged)))
       : linkOut || (policy === "auto" && Boolean(f?.link_in));
-    if (!allowed) verdict.required.push(r);
+    if (allowed) continue;
+    if (sameProject) undecided.push(r);
+    else verdict.required.push(r);
+  }
+  // Overlapping claims are asked last, and only about recipients nothing else admitted: a coordinator round trip
+  // the common send (open policy, known contact) never pays.
+  if (undecided.length > 0) {
+    const overlap = await signals.overlappingClaimHolders(sender.projectId, sender.id, undecided.map((r) => r.id));
+    verdict.required.push(...undecided.filter((r) => !overlap.has(r.id)));
   }
   return verdict;
 }

@@ -116,7 +116,34 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
  * `agentIds` = the recipients listening right now (possibly none): wrappers also archive the message.
  */
 export interface InboxNotifier {
-  notify(event: { projectId: number; agentIds: readonly number[]; messageId: number; createdTs: string }): Promise<void>;
+  notify(event: DeliveryEvent): Promise<void>;
+}
+
+export interface DeliveryEvent {
+  projectId: number;
+  agentIds: readonly number[];
+  messageId: number;
+  createdTs: string;
+  /** The message as stored, named as its project sees it, when the sender has it at hand (saves a re-read). */
+  message?: DeliveredMessage;
+}
+
+/** A stored message with names instead of ids: what downstream copies (the archive) are made from. */
+export interface DeliveredMessage {
+  id: number;
+  project: { slug: string; human_key: string };
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  body_md: string;
+  importance: string;
+  ack_required: boolean;
+  thread_id: string | null;
+  topic: string | null;
+  created_ts: string;
+  attachments: unknown[];
 }
 
 export interface SystemNotice {

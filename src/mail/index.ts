@@ -14,6 +14,7 @@ export {
   sendSystemMessage,
   SUBJECT_MAX_CHARS,
   type InboxNotifier,
+  type DeliveryEvent,
   type SystemNotice,
   type StoredMessage,
 } from "./delivery";

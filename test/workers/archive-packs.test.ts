@@ -1,7 +1,9 @@
-/** Archive packfiles: the coordinator packs loose objects into a v2 pack + idx in R2, served over dumb HTTP. */
-import { env, SELF } from "cloudflare:test";
+/** Archive packfiles: each commit is one v2 pack + idx in R2, merged geometrically, served over dumb HTTP. */
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { archiveMessage, coordinatorFor, repairArchive, type ArchiveMessage } from "../../src/coordinator";
+import { archiveMessage, coordinatorFor, type ArchiveMessage } from "../../src/coordinator";
+import { ArchivePacker } from "../../src/coordinator/archive/packer";
+import { objectPrefix } from "../../src/coordinator/archive/writer";
 import { createDb } from "../../src/db";
 import { ensureProject } from "../../src/mail";
 
@@ -54,8 +56,13 @@ function crc32(bytes: Uint8Array): number {
 
 const TYPES = ["", "commit", "tree", "blob", "tag"];
 
+interface PackedObject {
+  type: string;
+  text: string;
+}
+
 /** Reads every object of a pack through its idx, checking both files' structure and each object's id. */
-async function readPack(pack: Uint8Array, idx: Uint8Array): Promise<Map<string, string>> {
+async function readPack(pack: Uint8Array, idx: Uint8Array): Promise<Map<string, PackedObject>> {
   const p = new DataView(pack.buffer, pack.byteOffset);
   const x = new DataView(idx.buffer, idx.byteOffset);
   expect(new TextDecoder().decode(pack.subarray(0, 4))).toBe("PACK");
@@ -77,7 +84,7 @@ async function readPack(pack: Uint8Array, idx: Uint8Array): Promise<Map<string, 
   const oids = entries.map((e) => e.oid);
   expect(oids).toEqual([...oids].sort());
   const ends = [...entries.map((e) => e.offset), pack.byteLength - 20].sort((a, b) => a - b);
-  const types = new Map<string, string>();
+  const objects = new Map<string, PackedObject>();
   for (const e of entries) {
     const end = ends[ends.indexOf(e.offset) + 1]!;
     const entry = pack.subarray(e.offset, end);
@@ -90,9 +97,34 @@ async function readPack(pack: Uint8Array, idx: Uint8Array): Promise<Map<string, 
     expect(content.byteLength).toBe(size);
     const raw = new Uint8Array([...new TextEncoder().encode(`${type} ${size}\0`), ...content]);
     expect(await sha1Hex(raw)).toBe(e.oid);
-    types.set(e.oid, type);
+    objects.set(e.oid, { type, text: new TextDecoder("latin1").decode(content) });
   }
-  return types;
+  return objects;
+}
+
+/** Every object in the packs `objects/info/packs` lists, each pack checked by readPack. */
+async function listedObjects(slug: string): Promise<{ packs: string[]; objects: Map<string, PackedObject> }> {
+  const list = await (await get(slug, "objects/info/packs")).text();
+  const packs = [...list.matchAll(/^P pack-([0-9a-f]{40})\.pack$/gm)].map((m) => m[1]!);
+  const objects = new Map<string, PackedObject>();
+  for (const name of packs) {
+    const [pack, idx] = await Promise.all(["pack", "idx"].map(async (ext) => new Uint8Array(await (await get(slug, `objects/pack/pack-${name}.${ext}`)).arrayBuffer())));
+    for (const [oid, object] of await readPack(pack!, idx!)) objects.set(oid, object);
+  }
+  return { packs, objects };
+}
+
+/** Walks the history from HEAD through the listed packs, checking that every commit and its root tree is there. */
+function walk(head: string, objects: Map<string, PackedObject>): string[] {
+  const subjects: string[] = [];
+  for (let oid: string | undefined = head; oid; ) {
+    const commit = objects.get(oid);
+    expect(commit?.type, `commit ${oid}`).toBe("commit");
+    expect(objects.get(/^tree (\w+)/m.exec(commit!.text)![1]!)?.type).toBe("tree");
+    subjects.push(commit!.text.split("\n\n")[1]!.split("\n")[0]!);
+    oid = /^parent (\w+)/m.exec(commit!.text)?.[1];
+  }
+  return subjects;
 }
 
 function hex(bytes: Uint8Array): string {
@@ -100,44 +132,52 @@ function hex(bytes: Uint8Array): string {
 }
 
 describe("archive packs", () => {
-  it("packs loose objects once 512 are loose: info/packs lists a valid v2 pack + idx holding the head commit, and its loose copies are gone", async () => {
+  it("uploads each commit as one pack listed in info/packs: valid v2 pack + idx, the head commit inside, nothing loose", async () => {
     const project = await newProject();
-    const stub = coordinatorFor(env, project);
-    for (let id = 1; (await stub.archiveHead()).packs.length === 0; id++) {
-      expect(id, "a pack after ≈ 40 messages").toBeLessThan(100);
-      await archiveMessage(env, message(project, id));
-    }
-    const head = await stub.archiveHead();
-    expect(head.loose).toBeLessThan(512);
-    const list = await get(project.slug, "objects/info/packs");
-    expect(await list.text()).toBe(`P pack-${head.packs[0]}.pack\n\n`);
-    const pack = await get(project.slug, `objects/pack/pack-${head.packs[0]}.pack`);
-    const idx = await get(project.slug, `objects/pack/pack-${head.packs[0]}.idx`);
-    expect([pack.status, idx.status]).toEqual([200, 200]);
-    const types = await readPack(new Uint8Array(await pack.arrayBuffer()), new Uint8Array(await idx.arrayBuffer()));
-    expect(types.size).toBeGreaterThanOrEqual(512);
-    expect(types.get(head.oid!)).toBe("commit");
-    const loose = await get(project.slug, `objects/${head.oid!.slice(0, 2)}/${head.oid!.slice(2)}`);
-    expect(loose.status).toBe(404);
+    const outcome = await archiveMessage(env, message(project, 1));
+    const head = await coordinatorFor(env, project).archiveHead();
+    expect(head.oid).toBe(outcome!.commit);
+    expect(head.packs).toHaveLength(1);
+    expect(await (await get(project.slug, "objects/info/packs")).text()).toBe(`P pack-${head.packs[0]}.pack\n\n`);
+    const { objects } = await listedObjects(project.slug);
+    // Commit, four trees on each of the three copy paths' unshared part, and one blob shared by every copy.
+    expect([...objects.values()].filter((o) => o.type === "blob")).toHaveLength(1);
+    expect(walk(head.oid!, objects)).toEqual(["mail: GreenCastle -> BlueLake | Subject 1"]);
+    expect((await get(project.slug, `objects/${head.oid!.slice(0, 2)}/${head.oid!.slice(2)}`)).status).toBe(404);
   });
 
-  it("repair packs from 64 loose objects and leaves a smaller tail loose; newer commits are served loose", async () => {
+  it("merges packs geometrically: 40 commits leave a handful of packs that hold the whole history", async () => {
     const project = await newProject();
-    for (let id = 1; id <= 5; id++) await archiveMessage(env, message(project, id));
+    for (let id = 1; id <= 40; id++) await archiveMessage(env, message(project, id));
+    const head = await coordinatorFor(env, project).archiveHead();
+    expect(head.packs.length).toBeGreaterThan(0);
+    expect(head.packs.length).toBeLessThanOrEqual(Math.ceil(Math.log2(40)) + 1);
+    const { packs, objects } = await listedObjects(project.slug);
+    expect(packs).toEqual(head.packs);
+    const subjects = walk(head.oid!, objects);
+    expect(subjects).toHaveLength(40);
+    for (let id = 1; id <= 40; id++) expect(subjects).toContain(`mail: GreenCastle -> BlueLake | Subject ${id}`);
+  });
+
+  it("keeps merged-away packs fetchable for the grace period, then deletes them", async () => {
+    const project = await newProject();
+    for (let id = 1; id <= 3; id++) await archiveMessage(env, message(project, id));
     const stub = coordinatorFor(env, project);
-    expect((await stub.archiveHead()).packs).toEqual([]);
-    expect(await (await get(project.slug, "objects/info/packs")).text()).toBe("");
-    await repairArchive(env, project, async () => []);
-    const packed = await stub.archiveHead();
-    expect(packed).toMatchObject({ loose: 0 });
-    expect(packed.packs).toHaveLength(1);
-    const after = await archiveMessage(env, message(project, 6));
-    await repairArchive(env, project, async () => []);
-    const mixed = await stub.archiveHead();
-    expect(mixed.packs).toEqual(packed.packs);
-    expect(mixed.loose).toBeGreaterThan(0);
-    const loose = await get(project.slug, `objects/${after!.commit!.slice(0, 2)}/${after!.commit!.slice(2)}`);
-    expect(loose.status).toBe(200);
+    const retired = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql.exec<{ name: string }>(`SELECT name FROM archive_packs WHERE retired_ts IS NOT NULL`).toArray().map((r) => r.name),
+    );
+    expect(retired.length).toBeGreaterThan(0);
+    const live = (await stub.archiveHead()).packs;
+    for (const name of retired) {
+      expect(live).not.toContain(name);
+      expect((await get(project.slug, `objects/pack/pack-${name}.pack`)).status).toBe(200);
+    }
+    // A compaction a quarter of an hour later finds nothing to merge and deletes what was retired.
+    await runInDurableObject(stub, (_, state) => new ArchivePacker(state.storage, env.ARCHIVE).compact(objectPrefix(project.slug), Date.now() + 16 * 60_000));
+    for (const name of retired) expect((await get(project.slug, `objects/pack/pack-${name}.pack`)).status).toBe(404);
+    expect((await stub.archiveHead()).packs).toEqual(live);
+    const { objects } = await listedObjects(project.slug);
+    expect(walk((await stub.archiveHead()).oid!, objects)).toHaveLength(3);
   });
 
   it("serves only pack-<40 hex>.pack/.idx under objects/pack (404 for other names and traversal)", async () => {

@@ -6,19 +6,19 @@
  * for message: each message committed once, its files readable from HEAD, every object present.
  * `SOAK=1` sends more mail.
  */
-import { abortAllDurableObjects, env, SELF } from "cloudflare:test";
+import { abortAllDurableObjects, env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { archivingNotifier, coordinatorFor, repairProjectArchive } from "../../src/coordinator";
+import { archivingNotifier, coordinatorFor, loadArchiveMessages, repairProjectArchive } from "../../src/coordinator";
 import { listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
 import { createDb, messages } from "../../src/db";
-import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage } from "../../src/mail";
+import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage, setContactPolicy, type DeliveryEvent } from "../../src/mail";
 import { prng, soakMode } from "../support/soak";
 
 const SOAK = soakMode();
 const MESSAGES = SOAK ? 300 : 40;
-/** Share of R2 object uploads refused while the fault is armed. */
-const R2_FAILURE_RATE = 0.05;
+/** Share of R2 uploads (packs, indexes, pack lists) refused while the fault is armed. */
+const R2_FAILURE_RATE = 0.15;
 const COORDINATOR_FAILURES = SOAK ? 20 : 4;
 const CRASHES = SOAK ? 10 : 2;
 
@@ -74,9 +74,9 @@ describe(`archive under write failures (${MESSAGES} messages)`, () => {
           const stub = namespace.get(id);
           return new Proxy(stub, {
             get: (target, prop) =>
-              prop === "archiveMessage"
+              prop === "queueMessage"
                 ? (message: { id: number }) =>
-                    failIds.has(message.id) ? Promise.reject(new Error("coordinator unavailable (injected)")) : target.archiveMessage(message as never)
+                    failIds.has(message.id) ? Promise.reject(new Error("coordinator unavailable (injected)")) : target.queueMessage(message as never)
                 : Reflect.get(target, prop),
           });
         },
@@ -108,6 +108,8 @@ describe(`archive under write failures (${MESSAGES} messages)`, () => {
           },
         );
         expect(sent.count).toBe(1);
+        // Stands in for the coordinator's alarm, so commits (and their R2 uploads) happen during the storm.
+        if (i % 2 === 1) await coordinatorFor(env, project).flushArchive(project.slug).catch(() => undefined);
         if (crashOrdinals.has(i)) crashes.push(abortAllDurableObjects());
       }
       await Promise.allSettled(background);
@@ -120,12 +122,15 @@ describe(`archive under write failures (${MESSAGES} messages)`, () => {
     const d1 = (await db.select({ id: messages.id, subject: messages.subject, bodyMd: messages.bodyMd }).from(messages).where(eq(messages.projectId, project.id))).sort((a, b) => a.id - b.id);
     expect(d1).toHaveLength(MESSAGES);
     const stub = coordinatorFor(env, project);
+    // What the alarm would commit a second later: after this, "missing" means lost, not merely queued.
+    await stub.flushArchive(project.slug);
     const archivedBefore = new Set(await stub.archivedMessageIds(d1.map((m) => m.id)));
     const missingBefore = d1.filter((m) => !archivedBefore.has(m.id)).length;
 
     const report = await repairProjectArchive(env, db, project);
     expect(report).toMatchObject({ checked: MESSAGES, pending: 0 });
     // Coordinator failures never reached the outbox: repair must be the one that archived them.
+    expect([...report.repaired].sort((x, y) => x - y)).toEqual(d1.filter((m) => !archivedBefore.has(m.id)).map((m) => m.id));
     for (const id of failIds) expect(report.repaired).toContain(id);
 
     expect((await stub.archivedMessageIds(d1.map((m) => m.id))).sort((a, b) => a - b)).toEqual(d1.map((m) => m.id));
@@ -135,6 +140,7 @@ describe(`archive under write failures (${MESSAGES} messages)`, () => {
     const twice = messageIds.filter((id, i) => messageIds.indexOf(id) !== i);
     console.log(JSON.stringify({ figure: "archive-failures", seed, messages: MESSAGES, r2_refused: r2Refused, coordinator_failures: failIds.size, crashes: CRASHES, missing_before_repair: missingBefore, repaired: report.repaired.length, committed_twice: twice.length, archive_files: files.size }));
 
+    expect(r2Refused, "the R2 fault was exercised").toBeGreaterThan(0);
     expect(twice, "no message committed twice").toEqual([]);
     expect([...messageIds].sort((a, b) => a - b)).toEqual(d1.map((m) => m.id));
     expect(canonical).toHaveLength(MESSAGES);
@@ -156,7 +162,7 @@ describe("archiving at write time", () => {
     expect(await coordinatorFor(env, project).archivedMessageIds(ids)).toEqual([]);
   });
 
-  it("archives a message whose recipients have no open stream, without waiting for repair", async () => {
+  it("archives a message whose recipients have no open stream, without waiting for repair: the alarm commits the queued copy", async () => {
     const db = createDb(env.DB);
     const project = await ensureProject(db, `/work/archive-quiet-${crypto.randomUUID()}`);
     const [a, b] = await Promise.all([0, 1].map(() => registerAgent(db, { projectKey: project.slug, program: "p", model: "m" })));
@@ -167,6 +173,31 @@ describe("archiving at write time", () => {
     await sendMessage(db, actingA, { to: [b!.name], subject: "Quiet", bodyMd: "nobody is listening" }, { notifier: archivingNotifier(env, db, (p) => void background.push(p)) });
     await Promise.all(background);
     const [row] = await db.select({ id: messages.id }).from(messages).where(eq(messages.projectId, project.id));
-    expect(await coordinatorFor(env, project).archivedMessageIds([row!.id])).toEqual([row!.id]);
+    const stub = coordinatorFor(env, project);
+    expect(await stub.archivedMessageIds([row!.id])).toEqual([]);
+    expect((await stub.archiveHead()).pending).toBe(1);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.archivedMessageIds([row!.id])).toEqual([row!.id]);
+  });
+
+  it("the copy a send passes to the archive equals the one repair re-reads from D1 (duplicates, bcc, a sender from another project)", async () => {
+    const db = createDb(env.DB);
+    const home = await ensureProject(db, `/work/archive-copy-${crypto.randomUUID()}`);
+    const away = await ensureProject(db, `/work/archive-copy-away-${crypto.randomUUID()}`);
+    const [a, b, c] = await Promise.all([0, 1, 2].map(() => registerAgent(db, { projectKey: home.slug, program: "p", model: "m" })));
+    const visitor = await registerAgent(db, { projectKey: away.slug, program: "p", model: "m" });
+    for (const agent of [b!, c!]) await setContactPolicy(db, await requireActingAgent(db, home.slug, agent.name, agent.registration_token!), "open");
+    const events: DeliveryEvent[] = [];
+    const capture = { notify: async (event: DeliveryEvent) => void events.push(event) };
+    const actingA = await requireActingAgent(db, home.slug, a!.name, a!.registration_token!);
+    await sendMessage(db, actingA, { to: [b!.name], cc: [b!.name, c!.name], bcc: [c!.name], subject: "Copies", bodyMd: "same either way" }, { notifier: capture });
+    const actingVisitor = await requireActingAgent(db, away.slug, visitor.name, visitor.registration_token!);
+    await sendMessage(db, actingVisitor, { to: [`${b!.name}@${home.slug}`], subject: "From afar", bodyMd: "hello" }, { notifier: capture });
+    expect(events).toHaveLength(2);
+    for (const event of events) {
+      const [reread] = await loadArchiveMessages(db, home, event.messageId - 1, 1);
+      expect(event.message).toEqual(reread);
+    }
+    expect(events[1]!.message!.from).toBe(`${visitor.name}@${away.slug}`);
   });
 });

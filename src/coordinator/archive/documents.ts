@@ -4,7 +4,7 @@
  *
  * Layout under the repository root:
  *   messages/YYYY/MM/<id>.md                 canonical copy (no bcc)
- *   agents/<Name>/outbox/YYYY/MM/<id>.md     the sender's copy (the only one listing bcc)
+ *   agents/<Name>/outbox/YYYY/MM/<id>.md     the sender's copy (the only one listing bcc, when there are any)
  *   agents/<Name>/inbox/YYYY/MM/<id>.md      one per to/cc/bcc recipient (no bcc)
  *   agents/<Name>/profile.json               latest profile
  *   claims/<sha1(path_pattern)>.json         the claims on one pattern after the change
@@ -85,7 +85,8 @@ export function messageJob(msg: ArchiveMessage): ArchiveJob {
   const publicCopy = markdown(base, msg.body_md);
   const files: ArchiveFile[] = [
     { path: `messages/${month}/${name}`, content: publicCopy },
-    { path: `agents/${safeSegment(msg.from)}/outbox/${month}/${name}`, content: markdown({ ...base, bcc: msg.bcc }, msg.body_md) },
+    // Without bcc the sender's copy is the public one, so all copies share one blob.
+    { path: `agents/${safeSegment(msg.from)}/outbox/${month}/${name}`, content: msg.bcc.length > 0 ? markdown({ ...base, bcc: msg.bcc }, msg.body_md) : publicCopy },
   ];
   const recipients = [...new Set([...msg.to, ...msg.cc, ...msg.bcc])];
   for (const recipient of recipients) {

@@ -1,11 +1,13 @@
 /**
- * Packfiles for the archive, written by hand (isomorphic-git's packObjects wants a full repository fs): a clone
- * over the dumb HTTP protocol fetches a pack and its index in two requests instead of one request per object.
+ * Packfiles for the archive, written by hand (isomorphic-git's packObjects wants a full repository fs): every
+ * commit's objects are uploaded as one pack (two R2 writes instead of one per object), and a clone over the dumb
+ * HTTP protocol fetches a pack and its index in two requests instead of one request per object.
  *
  *   pack: "PACK", version 2, object count; per object a type+size varint header and the zlib-deflated content;
  *         a SHA-1 of everything before as trailer. No deltas: the archive is small text, and correctness first.
  *   idx (v2): ff 74 4f 63, version 2, 256-entry fanout, sorted object ids, CRC32 of each packed entry, 4-byte
- *         offsets (packs stay far below 2 GiB: MAX_PACK_OBJECTS bounds them), the pack's trailer, an idx SHA-1.
+ *         offsets (packs stay far below 2 GiB: MAX_MERGED_PACK_OBJECTS bounds them), the pack's trailer, an idx SHA-1.
+ * Merging packs copies their entries byte for byte (no deltas means no entry refers to another's offset).
  */
 
 /** A git object as stored loose: its id and the zlib-deflated `type size\0content`. */
@@ -23,12 +25,42 @@ export interface BuiltPack {
 
 const TYPE_CODES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
-/** Objects per pack at most: bounds the memory one packing run holds (the archive's objects are ~0.5 KB each). */
-export const MAX_PACK_OBJECTS = 4096;
+/**
+ * Objects one merged pack may hold: bounds the memory a merge holds (the archive's objects average well under
+ * 1 KB, so ≈ 30 MB at most). Packs at the bound are never merged again.
+ */
+export const MAX_MERGED_PACK_OBJECTS = 32_768;
 
+/** An entry as it sits in a pack: type+size header and deflated content, with its CRC32 for the idx. */
+interface PackEntry {
+  oid: string;
+  crc: number;
+  bytes: Uint8Array;
+}
+
+/** A pack of these loose objects (each commit's objects become one). */
 export async function buildPack(objects: StoredObject[]): Promise<BuiltPack> {
-  if (objects.length === 0 || objects.length > MAX_PACK_OBJECTS) throw new Error(`a pack holds 1..${MAX_PACK_OBJECTS} objects, not ${objects.length}`);
-  const sorted = [...new Map(objects.map((o) => [o.oid, o])).values()].sort((a, b) => (a.oid < b.oid ? -1 : a.oid > b.oid ? 1 : 0));
+  const entries: PackEntry[] = [];
+  for (const object of new Map(objects.map((o) => [o.oid, o])).values()) {
+    const { type, content } = parseLoose(await inflate(object.deflated), object.oid);
+    const bytes = concat([objectHeader(TYPE_CODES[type]!, content.byteLength), await deflate(content)]);
+    entries.push({ oid: object.oid, crc: crc32(bytes), bytes });
+  }
+  return writePack(entries);
+}
+
+/** One pack holding every object of these packs (the first copy of an object wins), entries copied as they are. */
+export async function mergePacks(packs: Array<{ pack: Uint8Array; idx: Uint8Array }>): Promise<BuiltPack> {
+  const entries = new Map<string, PackEntry>();
+  for (const { pack, idx } of packs) for (const entry of readEntries(pack, idx)) if (!entries.has(entry.oid)) entries.set(entry.oid, entry);
+  return writePack([...entries.values()]);
+}
+
+async function writePack(unsorted: PackEntry[]): Promise<BuiltPack> {
+  if (unsorted.length === 0 || unsorted.length > MAX_MERGED_PACK_OBJECTS) {
+    throw new Error(`a pack holds 1..${MAX_MERGED_PACK_OBJECTS} objects, not ${unsorted.length}`);
+  }
+  const sorted = [...unsorted].sort((a, b) => (a.oid < b.oid ? -1 : a.oid > b.oid ? 1 : 0));
   const header = new Uint8Array(12);
   header.set([0x50, 0x41, 0x43, 0x4b]);
   const view = new DataView(header.buffer);
@@ -36,18 +68,37 @@ export async function buildPack(objects: StoredObject[]): Promise<BuiltPack> {
   view.setUint32(8, sorted.length);
   const parts: Uint8Array[] = [header];
   let offset = header.byteLength;
-  const entries: { oid: string; crc: number; offset: number }[] = [];
-  for (const object of sorted) {
-    const { type, content } = parseLoose(await inflate(object.deflated), object.oid);
-    const entry = concat([objectHeader(TYPE_CODES[type]!, content.byteLength), await deflate(content)]);
-    entries.push({ oid: object.oid, crc: crc32(entry), offset });
-    parts.push(entry);
-    offset += entry.byteLength;
+  const located: { oid: string; crc: number; offset: number }[] = [];
+  for (const entry of sorted) {
+    located.push({ oid: entry.oid, crc: entry.crc, offset });
+    parts.push(entry.bytes);
+    offset += entry.bytes.byteLength;
   }
   const body = concat(parts);
   const trailer = await sha1(body);
   const pack = concat([body, trailer]);
-  return { name: hex(trailer), pack, idx: await buildIndex(entries, trailer) };
+  return { name: hex(trailer), pack, idx: await buildIndex(located, trailer) };
+}
+
+/** The entries of a pack we wrote, located through its v2 idx (an entry ends where the next one starts). */
+function readEntries(pack: Uint8Array, idx: Uint8Array): PackEntry[] {
+  const view = new DataView(idx.buffer, idx.byteOffset, idx.byteLength);
+  if (view.getUint32(0) !== 0xff744f63 || view.getUint32(4) !== 2) throw new Error("not a version 2 pack index");
+  const n = view.getUint32(8 + 255 * 4);
+  const names = 8 + 256 * 4;
+  const crcs = names + n * 20;
+  const offsets = crcs + n * 4;
+  const located = Array.from({ length: n }, (_, i) => ({
+    oid: hex(idx.subarray(names + i * 20, names + i * 20 + 20)),
+    crc: view.getUint32(crcs + i * 4),
+    offset: view.getUint32(offsets + i * 4),
+  }));
+  const byOffset = [...located].sort((a, b) => a.offset - b.offset);
+  return byOffset.map((entry, i) => ({
+    oid: entry.oid,
+    crc: entry.crc,
+    bytes: pack.subarray(entry.offset, byOffset[i + 1]?.offset ?? pack.byteLength - 20),
+  }));
 }
 
 /** The `objects/info/packs` file the dumb protocol reads to find packs. */

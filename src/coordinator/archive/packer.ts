@@ -1,22 +1,30 @@
 /**
- * Packs the archive's loose objects so that a clone over the dumb HTTP protocol is a few requests, not one per
- * object. Runs inside the writer's chain (the git lock), so it never races a commit.
+ * The archive's packs in R2. Each commit's objects are uploaded as one pack; small packs are then merged
+ * geometrically (the newest pack is merged into the one before it while it is at least half that one's size),
+ * so a project keeps O(log n) packs and each object is copied O(log n) times over its life. Runs inside the
+ * writer's chain (the git lock), so it never races a commit.
  *
  * Order, for crash safety: upload `.pack`, then `.idx`, then rewrite `objects/info/packs`, then record the pack
- * and forget the packed oids in one transaction, and only then delete the loose copies. A crash before the
- * transaction leaves the objects listed as loose, and the next run packs them again (same objects, same bytes,
- * same name: idempotent; if the bytes differed, two packs holding one object is legal git).
+ * in one transaction with whatever it belongs to (the commit's ref move; a merge's retirement of its inputs).
+ * A crash before the transaction leaves an unlisted pack in R2 at worst: `info/packs` is rewritten from the
+ * recorded packs on the next upload.
  *
- * The loose copies must go: git's dumb walker asks for an object loose first and reads `objects/info/packs` only
- * after a 404, so while a loose copy exists the pack is never used. A failed delete only leaves a slower archive.
- * Known race: a clone that already read `info/packs` (it reads it once) before a new pack was written, and then
- * asks for an object that was just moved into that pack, fails with "Unable to find"; cloning again succeeds.
+ * Merged-away packs leave `info/packs` at once but stay in R2 for RETIRED_PACK_GRACE_MS: a clone that read the
+ * list just before a merge can still fetch what it listed.
  */
-import { buildPack, MAX_PACK_OBJECTS, packList } from "./pack";
+import { buildPack, MAX_MERGED_PACK_OBJECTS, mergePacks, packList, type BuiltPack, type StoredObject } from "./pack";
 
-export interface PackReport {
-  packed: number;
-  pack?: string;
+/** How long a merged-away pack stays fetchable (ms): longer than a dumb-protocol clone of a large archive takes. */
+const RETIRED_PACK_GRACE_MS = 15 * 60_000;
+
+interface PackRow extends Record<string, SqlStorageValue> {
+  name: string;
+  objects: number;
+}
+
+export interface UploadedPack {
+  name: string;
+  objects: number;
 }
 
 export class ArchivePacker {
@@ -25,62 +33,85 @@ export class ArchivePacker {
     private readonly bucket: R2Bucket,
   ) {}
 
-  looseCount(): number {
-    return this.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM archive_loose`).one().n;
+  /** The live packs, oldest first (the order `info/packs` lists them in). */
+  packNames(): string[] {
+    return this.#live().map((r) => r.name);
   }
 
-  packNames(): string[] {
-    return this.storage.sql
-      .exec<{ name: string }>(`SELECT name FROM archive_packs ORDER BY created_ts, name`)
+  /** Uploads a pack of a commit's objects and lists it; record it with `record` in the commit's transaction. */
+  async upload(prefix: string, objects: StoredObject[]): Promise<UploadedPack> {
+    const built = await buildPack(objects);
+    await this.#publish(prefix, built, [...this.packNames(), built.name]);
+    return { name: built.name, objects: new Set(objects.map((o) => o.oid)).size };
+  }
+
+  /** Records an uploaded pack as live (call inside the transaction that makes its objects reachable). */
+  record(pack: UploadedPack): void {
+    this.storage.sql.exec(
+      `INSERT OR IGNORE INTO archive_packs (name, objects, created_ts) VALUES (?, ?, ?)`,
+      pack.name,
+      pack.objects,
+      new Date().toISOString(),
+    );
+  }
+
+  /**
+   * Merges the newest packs while the newest is at least half the size of the one before it (and the result stays
+   * under the size bound), then deletes packs retired longer ago than the grace period. Returns how many merges ran.
+   */
+  async compact(prefix: string, now = Date.now()): Promise<number> {
+    let merges = 0;
+    let newest: (BuiltPack & { objects: number }) | undefined;
+    for (;;) {
+      const live = this.#live();
+      if (live.length < 2) break;
+      const [older, last] = [live.at(-2)!, live.at(-1)!];
+      if (last.objects * 2 < older.objects || older.objects + last.objects > MAX_MERGED_PACK_OBJECTS) break;
+      const inputs = [await this.#read(prefix, older.name), newest?.name === last.name ? newest : await this.#read(prefix, last.name)];
+      const merged = await mergePacks(inputs);
+      await this.#publish(prefix, merged, [...live.slice(0, -2).map((r) => r.name), merged.name]);
+      const objects = new DataView(merged.pack.buffer, merged.pack.byteOffset).getUint32(8);
+      this.storage.transactionSync(() => {
+        const retired = new Date(now).toISOString();
+        this.storage.sql.exec(`UPDATE archive_packs SET retired_ts = ? WHERE name IN (?, ?)`, retired, older.name, last.name);
+        this.record({ name: merged.name, objects });
+      });
+      newest = { ...merged, objects };
+      merges += 1;
+    }
+    await this.#deleteRetired(prefix, now);
+    return merges;
+  }
+
+  #live(): PackRow[] {
+    return this.storage.sql.exec<PackRow>(`SELECT name, objects FROM archive_packs WHERE retired_ts IS NULL ORDER BY rowid`).toArray();
+  }
+
+  async #publish(prefix: string, built: BuiltPack, listed: string[]): Promise<void> {
+    await this.bucket.put(`${prefix}objects/pack/pack-${built.name}.pack`, built.pack);
+    await this.bucket.put(`${prefix}objects/pack/pack-${built.name}.idx`, built.idx);
+    await this.bucket.put(`${prefix}objects/info/packs`, packList([...new Set(listed)]));
+  }
+
+  async #read(prefix: string, name: string): Promise<{ pack: Uint8Array; idx: Uint8Array }> {
+    const [pack, idx] = await Promise.all(
+      ["pack", "idx"].map(async (ext) => {
+        const stored = await this.bucket.get(`${prefix}objects/pack/pack-${name}.${ext}`);
+        if (!stored) throw new Error(`pack-${name}.${ext} is missing from R2`);
+        return new Uint8Array(await stored.arrayBuffer());
+      }),
+    );
+    return { pack: pack!, idx: idx! };
+  }
+
+  async #deleteRetired(prefix: string, now: number): Promise<void> {
+    const cutoff = new Date(now - RETIRED_PACK_GRACE_MS).toISOString();
+    const due = this.storage.sql
+      .exec<{ name: string }>(`SELECT name FROM archive_packs WHERE retired_ts IS NOT NULL AND retired_ts <= ?`, cutoff)
       .toArray()
       .map((r) => r.name);
-  }
-
-  /** Records objects just uploaded loose (call inside the commit's transaction). */
-  recordLoose(oids: string[]): void {
-    for (const oid of oids) this.storage.sql.exec(`INSERT OR IGNORE INTO archive_loose (oid) VALUES (?)`, oid);
-  }
-
-  /** Packs loose objects, MAX_PACK_OBJECTS at a time, while at least `minObjects` are loose. */
-  async packLoose(prefix: string, minObjects: number): Promise<PackReport> {
-    let packed = 0;
-    let last: string | undefined;
-    while (this.looseCount() >= Math.max(1, minObjects)) {
-      const oids = this.storage.sql
-        .exec<{ oid: string }>(`SELECT oid FROM archive_loose ORDER BY oid LIMIT ?`, MAX_PACK_OBJECTS)
-        .toArray()
-        .map((r) => r.oid);
-      const objects = await Promise.all(
-        oids.map(async (oid) => {
-          const stored = await this.bucket.get(`${prefix}objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
-          if (!stored) throw new Error(`loose object ${oid} is missing from R2; repair_archive re-commits it`);
-          return { oid, deflated: new Uint8Array(await stored.arrayBuffer()) };
-        }),
-      );
-      const built = await buildPack(objects);
-      await this.bucket.put(`${prefix}objects/pack/pack-${built.name}.pack`, built.pack);
-      await this.bucket.put(`${prefix}objects/pack/pack-${built.name}.idx`, built.idx);
-      const names = [...new Set([...this.packNames(), built.name])];
-      await this.bucket.put(`${prefix}objects/info/packs`, packList(names));
-      this.storage.transactionSync(() => {
-        this.storage.sql.exec(
-          `INSERT OR IGNORE INTO archive_packs (name, objects, created_ts) VALUES (?, ?, ?)`,
-          built.name,
-          oids.length,
-          new Date().toISOString(),
-        );
-        for (const oid of oids) this.storage.sql.exec(`DELETE FROM archive_loose WHERE oid = ?`, oid);
-      });
-      await this.#deleteLoose(prefix, oids);
-      packed += oids.length;
-      last = built.name;
-    }
-    return last ? { packed, pack: last } : { packed };
-  }
-
-  async #deleteLoose(prefix: string, oids: string[]): Promise<void> {
-    const keys = oids.map((oid) => `${prefix}objects/${oid.slice(0, 2)}/${oid.slice(2)}`);
-    // R2 deletes at most 1,000 keys per call.
-    for (let i = 0; i < keys.length; i += 1000) await this.bucket.delete(keys.slice(i, i + 1000));
+    if (due.length === 0) return;
+    await this.bucket.delete(due.flatMap((name) => [`${prefix}objects/pack/pack-${name}.pack`, `${prefix}objects/pack/pack-${name}.idx`]));
+    for (const name of due) this.storage.sql.exec(`DELETE FROM archive_packs WHERE name = ?`, name);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The archive writer: turns queued jobs into git commits whose objects live in R2 under
- * `archive/<slug>/objects/xx/yyyy` and whose ref lives in the coordinator's storage.
+ * The archive writer: turns queued jobs into git commits whose objects live in R2 as one pack per commit under
+ * `archive/<slug>/objects/pack/` and whose ref lives in the coordinator's storage.
  *
  * The coordinator is the git lock: jobs are committed strictly one after another (a promise chain), in the order
  * they were queued. Objects are uploaded before the ref moves, so a failed upload leaves the previous head intact
@@ -9,7 +9,7 @@
  */
 import { ObjectBuilder, type TreeEntry } from "./git-objects";
 import type { ArchiveJob } from "./documents";
-import { ArchivePacker, type PackReport } from "./packer";
+import { ArchivePacker } from "./packer";
 
 const MAIN_REF = "refs/heads/main";
 
@@ -38,12 +38,6 @@ const MAX_COALESCED_FILES = 2_000;
 /** Keys per `IN (…)` lookup: Durable Object SQLite allows at most 100 bound parameters per statement. */
 const COMMITTED_KEYS_PER_QUERY = 100;
 
-/**
- * Loose objects that trigger packing after a drain (≈ 30 messages at 16 objects each): below it, fetching the
- * loose tail one by one costs a clone less than another pack + idx pair would.
- */
-export const PACK_THRESHOLD_OBJECTS = 512;
-
 export type EnqueueOutcome = "queued" | "already-queued" | "already-committed";
 
 export interface ArchiveHead {
@@ -55,9 +49,10 @@ export interface DrainReport {
   committed: number;
   pending: number;
   failed?: string;
-  /** Objects packed after the commits, when the loose count reached the threshold. */
-  packed?: number;
-  packFailed?: string;
+  /** Pack merges run after the commits. */
+  merged?: number;
+  /** Why merging failed (never fatal: the packs stay as they are and the next drain tries again). */
+  mergeFailed?: string;
 }
 
 /** R2 key prefix of a project's git objects. */
@@ -71,7 +66,7 @@ export class ArchiveWriter {
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly bucket: R2Bucket,
+    bucket: R2Bucket,
   ) {
     this.#packer = new ArchivePacker(storage, bucket);
   }
@@ -116,35 +111,23 @@ export class ArchiveWriter {
     return { ref: MAIN_REF, oid: row?.oid ?? null };
   }
 
-  looseCount(): number {
-    return this.#packer.looseCount();
-  }
-
   packNames(): string[] {
     return this.#packer.packNames();
   }
 
-  /**
-   * Commits every queued job, in order; stops at the first failure (kept queued, retried later). Then packs the
-   * loose objects if at least `packAt` are loose; a packing failure is reported, never fatal (objects stay loose).
-   */
-  drain(slug: string, packAt = PACK_THRESHOLD_OBJECTS): Promise<DrainReport> {
+  /** Commits every queued job, in order; stops at the first failure (kept queued, retried later). Then merges packs. */
+  drain(slug: string): Promise<DrainReport> {
     const run = this.#chain.then(async () => {
       const report = await this.#drainNow(slug);
-      if (this.#packer.looseCount() < packAt) return report;
-      const packed = await this.#pack(slug, packAt);
-      return "failed" in packed ? { ...report, packFailed: packed.failed } : { ...report, packed: packed.packed };
+      if (report.committed === 0) return report;
+      try {
+        return { ...report, merged: await this.#packer.compact(objectPrefix(slug)) };
+      } catch (err) {
+        return { ...report, mergeFailed: err instanceof Error ? err.message : String(err) };
+      }
     });
     this.#chain = run.catch(() => undefined);
     return run;
-  }
-
-  async #pack(slug: string, minObjects: number): Promise<PackReport | { failed: string }> {
-    try {
-      return await this.#packer.packLoose(objectPrefix(slug), minObjects);
-    } catch (err) {
-      return { failed: err instanceof Error ? err.message : String(err) };
-    }
   }
 
   async #drainNow(slug: string): Promise<DrainReport> {
@@ -215,11 +198,9 @@ export class ArchiveWriter {
       message: job.message,
       author: { ...AUTHOR, timestamp: Math.floor(Date.parse(job.time) / 1000) },
     });
-    const prefix = objectPrefix(slug);
-    const objects = builder.objects();
-    await Promise.all(objects.map((o) => this.bucket.put(prefix + o.path, o.deflated)));
+    const pack = await this.#packer.upload(objectPrefix(slug), builder.objects());
     this.storage.transactionSync(() => {
-      this.#packer.recordLoose(objects.map((o) => o.oid));
+      this.#packer.record(pack);
       for (const [path, oid] of files) {
         const { dir, name } = split(path);
         this.sql.exec(
