@@ -3,6 +3,7 @@
  * CVE-2026-25536). We register tools/list and tools/call ourselves so that zod stays the single source
  * of schemas and every failure, including schema failures, is mapped to our typed errors exactly once.
  */
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   ErrorCode,
@@ -70,10 +71,17 @@ export function publishedInputSchema(tool: ToolDefinition): Record<string, unkno
   };
 }
 
+/**
+ * The SDK builds an Ajv instance per Server unless given a validator, and a stateless endpoint builds a Server per
+ * request: one shared validator (it only checks elicitation answers, which this server never asks for) saves that.
+ */
+let sharedValidator: AjvJsonSchemaValidator | undefined;
+
 export function buildMcpServer(ctx: ToolContext): Server {
+  sharedValidator ??= new AjvJsonSchemaValidator();
   const server = new Server(
     { name: "pigeonhole", version: SERVICE_VERSION },
-    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: sharedValidator },
   );
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({

@@ -16,8 +16,14 @@ export interface LooseObject {
   deflated: Uint8Array;
 }
 
-function notFound(path: string): Error {
-  return Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+/**
+ * isomorphic-git stats every object before writing it, so "not found" is the common answer: one shared error
+ * (it only reads `code`) instead of a new Error and stack trace per object.
+ */
+const NOT_FOUND = Object.freeze(Object.assign(new Error("ENOENT: no such object"), { code: "ENOENT" }));
+
+function notFound(): Error {
+  return NOT_FOUND;
 }
 
 /**
@@ -31,7 +37,7 @@ class CollectingFs {
     lstat: async (path: string) => this.#stat(path),
     readFile: async (path: string) => {
       const data = this.written.get(path);
-      if (!data) throw notFound(path);
+      if (!data) throw notFound();
       return data;
     },
     writeFile: async (path: string, data: Uint8Array | string) => {
@@ -42,7 +48,7 @@ class CollectingFs {
     unlink: async (path: string) => void this.written.delete(path),
     readdir: async () => [],
     readlink: async (path: string) => {
-      throw notFound(path);
+      throw notFound();
     },
     symlink: async () => undefined,
     chmod: async () => undefined,
@@ -51,7 +57,7 @@ class CollectingFs {
   #stat(path: string) {
     const isDir = path === GITDIR;
     const data = this.written.get(path);
-    if (!isDir && !data) throw notFound(path);
+    if (!isDir && !data) throw notFound();
     return {
       type: isDir ? "dir" : "file",
       mode: isDir ? 0o40755 : 0o100644,
