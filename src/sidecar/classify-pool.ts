@@ -44,7 +44,11 @@ export interface ClassifyPool {
  */
 export function createClassifyPool(entry: string, size: number): ClassifyPool {
   const pending = new Map<number, Waiter[]>();
+  // A thread that died takes its batches with it and would never answer again: everything waiting
+  // and everything after fails with its error, so a sync reports the folder instead of hanging.
+  let broken: Error | undefined;
   const failAll = (err: Error) => {
+    broken ??= err;
     for (const [id, waiters] of pending) {
       pending.delete(id);
       for (const w of waiters) w.reject(err);
@@ -59,8 +63,8 @@ export function createClassifyPool(entry: string, size: number): ClassifyPool {
       if ("error" in reply) for (const w of waiters) w.reject(new Error(reply.error));
       else for (const [i, w] of waiters.entries()) w.resolve(reply.events[i] ?? undefined);
     });
-    // A dead thread fails what it held; the next sync call gets a new pool from nobody, so fail loudly.
     worker.on("error", failAll);
+    worker.on("exit", () => failAll(new Error("A classify thread exited.")));
     worker.unref();
     return worker;
   });
@@ -76,9 +80,14 @@ export function createClassifyPool(entry: string, size: number): ClassifyPool {
     scheduled = undefined;
     if (queued.length === 0) return;
     const batch = queued;
+    const size = queuedBytes;
     queued = [];
-    const bytes = new Uint8Array(queuedBytes);
     queuedBytes = 0;
+    if (broken) {
+      for (const q of batch) q.waiter.reject(broken);
+      return;
+    }
+    const bytes = new Uint8Array(size);
     const ends: number[] = [];
     let at = 0;
     for (const { input } of batch) {
@@ -87,16 +96,15 @@ export function createClassifyPool(entry: string, size: number): ClassifyPool {
       ends.push(at);
     }
     const id = seq++;
-    pending.set(
-      id,
-      batch.map((q) => q.waiter),
-    );
-    const request: Request = { id, folders: batch.map((q) => q.input.folder), uids: batch.map((q) => q.input.uid), ends, bytes: bytes.buffer };
+    pending.set(id, batch.map((q) => q.waiter));
+    const folders = batch.map((q) => q.input.folder);
+    const request: Request = { id, folders, uids: batch.map((q) => q.input.uid), ends, bytes: bytes.buffer };
     workers[next++ % workers.length]!.postMessage(request, [bytes.buffer]);
   };
 
   return {
     classify(input) {
+      if (broken) return Promise.reject(broken);
       return new Promise((resolve, reject) => {
         queued.push({ input, waiter: { resolve, reject } });
         queuedBytes += input.source.byteLength;

@@ -29,6 +29,10 @@ const FAILING = `
 import { parentPort } from "node:worker_threads";
 parentPort.on("message", (req) => parentPort.postMessage({ id: req.id, error: "classifier broke" }));`;
 
+const EXITING = `
+import { parentPort } from "node:worker_threads";
+parentPort.on("message", () => process.exit(3));`;
+
 const CRASHING = `
 import { parentPort } from "node:worker_threads";
 parentPort.on("message", () => { throw new Error("thread died"); });`;
@@ -86,10 +90,20 @@ describe("classify pool", () => {
     }
   });
 
-  it("rejects what a crashed thread held instead of hanging", async () => {
+  it("rejects what a thread that exited held", async () => {
+    const pool = createClassifyPool(script(EXITING), 1);
+    try {
+      await expect(pool.classify(input(1, "a"))).rejects.toThrow("classify thread exited");
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("rejects what a crashed thread held, and every later call, instead of hanging", async () => {
     const pool = createClassifyPool(script(CRASHING), 1);
     try {
       await expect(pool.classify(input(1, "a"))).rejects.toThrow("thread died");
+      await expect(pool.classify(input(2, "b"))).rejects.toThrow("thread died");
     } finally {
       await pool.close();
     }
