@@ -7,8 +7,7 @@
  * the tsx process and the bundled image work alike.
  */
 import { Worker, parentPort } from "node:worker_threads";
-import { toEvent, type EventInput } from "./events";
-import type { SyncEvent } from "./protocol";
+import { toEventJson, type EventInput } from "./events";
 
 export const CLASSIFY_ROLE = "classify";
 
@@ -25,15 +24,16 @@ interface Request {
   bytes: ArrayBuffer;
 }
 
-type Reply = { id: number; events: (SyncEvent | null)[] } | { id: number; error: string };
+/** Each message's event as JSON text (toEventJson), null where it yields none. */
+type Reply = { id: number; events: (string | null)[] } | { id: number; error: string };
 
 interface Waiter {
-  resolve(event: SyncEvent | undefined): void;
+  resolve(event: string | undefined): void;
   reject(err: Error): void;
 }
 
 export interface ClassifyPool {
-  classify(input: EventInput): Promise<SyncEvent | undefined>;
+  classify(input: EventInput): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -128,7 +128,7 @@ export function serveClassifyRequests(): void {
     const events = request.ends.map((end, i) => {
       const source = new Uint8Array(request.bytes, start, end - start);
       start = end;
-      return toEvent({ folder: request.folders[i]!, uid: request.uids[i]!, source });
+      return toEventJson({ folder: request.folders[i]!, uid: request.uids[i]!, source });
     });
     Promise.all(events).then(
       (done) => port.postMessage({ id: request.id, events: done.map((e) => e ?? null) } satisfies Reply),

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createClassifyPool } from "../../src/sidecar/classify-pool";
 
-/** A thread that answers each message with an event naming its folder, uid and text, and counts batches. */
+/** A thread that answers each message with event JSON naming its folder, uid and text, and counts batches. */
 const ECHO = `
 import { parentPort } from "node:worker_threads";
 let batches = 0;
@@ -20,7 +20,7 @@ parentPort.on("message", (req) => {
   const events = req.ends.map((end, i) => {
     const text = Buffer.from(req.bytes, start, end - start).toString("utf8");
     start = end;
-    return text === "other" ? null : { folder: req.folders[i], uid: req.uids[i], key: text + "/" + batches };
+    return text === "other" ? null : JSON.stringify({ folder: req.folders[i], uid: req.uids[i], key: text + "/" + batches });
   });
   parentPort.postMessage({ id: req.id, events });
 });`;
@@ -58,7 +58,8 @@ describe("classify pool", () => {
     try {
       const big = "x".repeat(300 * 1024);
       const texts = Array.from({ length: 700 }, (_, i) => (i % 100 === 7 ? big : i % 10 === 3 ? "other" : `m${i}`));
-      const got = await Promise.all(texts.map((t, i) => pool.classify(input(i + 1, t))));
+      const answers = await Promise.all(texts.map((t, i) => pool.classify(input(i + 1, t))));
+      const got = answers.map((a) => (a === undefined ? undefined : (JSON.parse(a) as { folder: string; uid: number; key: string })));
       got.forEach((event, i) => {
         if (texts[i] === "other") expect(event).toBeUndefined();
         else expect([event?.folder, event?.uid, event?.key.startsWith(`${texts[i]}/`)]).toEqual(["Bounces", i + 1, true]);
@@ -74,7 +75,7 @@ describe("classify pool", () => {
   it("sends a lone message without waiting for a full batch", async () => {
     const pool = createClassifyPool(script(ECHO), 1);
     try {
-      expect(await pool.classify(input(9, "alone"))).toMatchObject({ uid: 9, key: "alone/1" });
+      expect(JSON.parse((await pool.classify(input(9, "alone")))!)).toMatchObject({ uid: 9, key: "alone/1" });
     } finally {
       await pool.close();
     }
