@@ -15,8 +15,8 @@ const BOUNCE_TEXT =
   /this is the qmail-send program|delivery has failed to these recipients|did not reach some or all|cannot be reached|couldn't be delivered|could not be delivered|permanent(?:ly)? (?:error|fatal|failure)|the following address(?:es)? failed|message could not be delivered|undeliverable|user unknown|unable to deliver/i;
 const ORIGINAL_COPY =
   /copy of the (?:original )?message|below this line is a copy|original message follows|original message headers|^-+ ?original message ?-+$/i;
-/** ORIGINAL_COPY over the whole text at once: no match here means no line matches, so lines go unscanned. */
-const ORIGINAL_COPY_ANYWHERE = new RegExp(ORIGINAL_COPY.source, "im");
+/** Words every ORIGINAL_COPY match contains: a text without them has no such line, so lines go unscanned. */
+const ORIGINAL_COPY_WORDS = /copy|original message/i;
 const DELAY_TEXT =
   /delivery (?:has been )?delayed|still trying|will (?:continue|keep) trying|attempts will continue|not yet been delivered/i;
 
@@ -61,7 +61,7 @@ export function legacyRecipients(mail: TopLevel, ownAddresses: string[]): Report
   // Stop before the copy of the original many bouncers append: its To: is the recipient, but so is
   // every address it quotes, and the qmail/Exim lists above it are authoritative.
   const allLines = mail.text.split(/\r?\n/);
-  const copyAt = ORIGINAL_COPY_ANYWHERE.test(mail.text) ? allLines.findIndex((l) => ORIGINAL_COPY.test(l)) : -1;
+  const copyAt = ORIGINAL_COPY_WORDS.test(mail.text) ? allLines.findIndex((l) => ORIGINAL_COPY.test(l)) : -1;
   const lines = copyAt < 0 ? allLines : allLines.slice(0, copyAt);
   // qmail (QSBMF): "<addr>:" on its own line, then the remote's words on the following lines.
   for (const [i, line] of lines.entries()) {
