@@ -71,9 +71,9 @@ export async function classify(raw: Buffer | string): Promise<Classification> {
   const legacyHint = mayBeLegacyBounce(top);
   const needsTree = contentType.type === "multipart/report" || legacyHint;
   const text = needsTree ? (typeof raw === "string" ? raw : raw.toString("utf8")) : "";
-  // Everything below the top-level header block: the report's own Message-ID is never a match key.
   const split = needsTree ? splitHeaderBody(text) : { head: "", body: "" };
-  // The top header block is parsed once, unless the byte split above found a different blank line.
+  // The top header block is parsed once: headOf's byte split finds the same blank line unless the
+  // message mixes line endings.
   const root: MimePart = !needsTree
     ? { headers, contentType: contentType.type, params: contentType.params, body: "", children: [] }
     : split.head.length === head.length
@@ -81,6 +81,7 @@ export async function classify(raw: Buffer | string): Promise<Classification> {
       : parseMime(text);
   const parts = flattenParts(root);
   const base = { ...(from ? { from } : {}), ...(subject ? { subject } : {}) };
+  // Everything below the top-level header block: the report's own Message-ID is never a match key.
   const body = split.body;
   const reportType = root.contentType === "multipart/report" ? root.params["report-type"]?.toLowerCase() : undefined;
 
