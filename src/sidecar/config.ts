@@ -6,7 +6,7 @@
  *   through its Durable Object. Everywhere else the sidecar listens on 127.0.0.1.
  * - SIDECAR_ALLOW_PRIVATE_HOSTS=true lets IMAP hosts resolve to loopback/private addresses (dev, tests).
  * - SIDECAR_CLASSIFY_THREADS: worker threads classifying synced mail (0 = on the main thread; default
- *   0 on hosts with ≤ 2 cores, else cores − 1).
+ *   cores − 1, so 0 on a single core).
  */
 export const DEFAULT_PORT = 8788;
 

@@ -14,10 +14,10 @@ import { createSidecarServer } from "./server";
 
 function start(): void {
   const config = readConfig(process.env);
-  // Measured (bench/imap-sync.ts): on two cores or fewer the thread hand-off costs more than it saves,
-  // so classification stays on the main thread there; larger hosts keep one core for the IMAP stream.
+  // Measured (bench/imap-sync.ts): with batched hand-off one thread beside the IMAP stream pays on two
+  // cores too; a single core classifies inline. One core stays for the IMAP stream.
   const cores = availableParallelism();
-  const threads = config.classifyThreads ?? (cores > 2 ? cores - 1 : 0);
+  const threads = config.classifyThreads ?? Math.max(0, cores - 1);
   const pool = threads > 0 ? createClassifyPool(fileURLToPath(import.meta.url), threads) : undefined;
   const server = createSidecarServer({ ...config, ...(pool ? { classifier: (input: EventInput) => pool.classify(input) } : {}) });
 

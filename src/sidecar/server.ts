@@ -11,7 +11,7 @@ import { AppError, httpStatusOf, type WireError } from "../shared/errors";
 import { appendToFolder } from "./append";
 import type { ImapOptions } from "./imap";
 import { SECRET_HEADER, appendRequest, syncRequest, verifyRequest } from "./protocol";
-import { syncAccount, type Classifier } from "./sync";
+import { syncAccount, syncResponseJson, type Classifier } from "./sync";
 import { verifyAccount } from "./verify";
 
 /** Largest accepted body: an append batch of sent messages with attachments. */
@@ -24,6 +24,11 @@ export interface SidecarOptions extends ImapOptions {
 }
 
 type Handler = (body: unknown, options: SidecarOptions) => Promise<unknown>;
+
+/** A response body that is already JSON text (/sync, whose events arrive serialized). */
+class JsonText {
+  constructor(readonly text: string) {}
+}
 
 function route<S extends z.ZodType>(schema: S, run: (input: z.output<S>, options: SidecarOptions) => Promise<unknown>): Handler {
   return async (body, options) => {
@@ -39,7 +44,9 @@ function route<S extends z.ZodType>(schema: S, run: (input: z.output<S>, options
 const ROUTES: Record<string, Handler> = {
   "/verify": route(verifyRequest, verifyAccount),
   "/append": route(appendRequest, appendToFolder),
-  "/sync": route(syncRequest, (input, options) => syncAccount(input, options, options.classifier)),
+  "/sync": route(syncRequest, async (input, options) =>
+    new JsonText(syncResponseJson(await syncAccount(input, options, options.classifier))),
+  ),
 };
 
 function digest(value: string): Buffer {
@@ -67,7 +74,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = body instanceof JsonText ? body.text : JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }

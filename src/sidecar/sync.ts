@@ -8,20 +8,34 @@
 import type { ImapFlow } from "imapflow";
 import type { z } from "zod";
 import { describeImapError, withImap, type ImapOptions } from "./imap";
-import type { Checkpoint, SyncEvent, SyncFolderResult, SyncResponse, syncRequest } from "./protocol";
-import { toEvent, type EventInput } from "./events";
+import type { Checkpoint, SyncFolderResult, syncRequest } from "./protocol";
+import { toEventJson, type EventInput } from "./events";
 
 type SyncInput = z.output<typeof syncRequest>;
 
-/** Where messages are classified: a worker-thread pool in the server, inline when none is given. */
-export type Classifier = (input: EventInput) => Promise<SyncEvent | undefined>;
+/**
+ * Classifies one message into its event's JSON text (toEventJson): a worker-thread pool in the server,
+ * inline when none is given.
+ */
+export type Classifier = (input: EventInput) => Promise<string | undefined>;
+
+/** A SyncResponse whose events are still JSON text; syncResponseJson writes it out. */
+export interface SyncResult {
+  folders: SyncFolderResult[];
+  events: string[];
+}
+
+/** The SyncResponse JSON, with the events' text spliced in as it came. */
+export function syncResponseJson(result: SyncResult): string {
+  return `{"folders":${JSON.stringify(result.folders)},"events":[${result.events.join(",")}]}`;
+}
 
 async function syncFolder(
   client: ImapFlow,
   path: string,
   stored: Checkpoint | null,
   batch: number,
-  events: SyncEvent[],
+  events: string[],
   classifier: Classifier,
 ): Promise<SyncFolderResult> {
   const lock = await client.getMailboxLock(path, { readOnly: true });
@@ -39,7 +53,7 @@ async function syncFolder(
     let lastUid = from - 1;
     let scanned = 0;
     if (mailbox.exists > 0 && uidNext > from) {
-      const pending: Promise<SyncEvent | undefined>[] = [];
+      const pending: Promise<string | undefined>[] = [];
       for await (const msg of client.fetch(`${from}:${last}`, { uid: true, source: true }, { uid: true })) {
         if (!msg.source || msg.uid < from || msg.uid > last) continue;
         pending.push(classifier({ folder: path, uid: msg.uid, source: msg.source }));
@@ -57,9 +71,9 @@ async function syncFolder(
 }
 
 /** Syncs every requested folder over one session; a failing folder is reported, the others still run. */
-export async function syncAccount(req: SyncInput, options: ImapOptions, classifier: Classifier = toEvent): Promise<SyncResponse> {
+export async function syncAccount(req: SyncInput, options: ImapOptions, classifier: Classifier = toEventJson): Promise<SyncResult> {
   return withImap(req.account, options, async (client) => {
-    const events: SyncEvent[] = [];
+    const events: string[] = [];
     const folders: SyncFolderResult[] = [];
     const existing = new Set((await client.list()).map((f) => (f.path.toUpperCase() === "INBOX" ? "INBOX" : f.path)));
     for (const folder of req.folders) {

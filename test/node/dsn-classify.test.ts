@@ -70,6 +70,15 @@ describe("bounce class rules (RFC 3463 subject codes)", () => {
     expect(got.keys.messageIds).not.toContain("min-1@mx.minimal.example");
   });
 
+  it("reads a report whose line endings are mixed the same as its LF-only form", async () => {
+    const lf = readFileSync(join(DIR, "postfix-user-unknown.eml"), "utf8").replace(/\r\n/g, "\n");
+    // A CRLF blank line far below the LF one: the byte and text splits of the top block then differ.
+    const mixed = Buffer.from(`${lf}\r\n\r\n`);
+    const want = await classify(Buffer.from(lf));
+    expect(want.kind).toBe("bounce");
+    expect(await classify(mixed)).toEqual(want);
+  });
+
   it("classifies malformed input as other instead of throwing", async () => {
     const got = await classify("Content-Type: multipart/report; boundary=\n\n--\n\x00\x01");
     expect(got.kind).toBe("other");

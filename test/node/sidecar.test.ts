@@ -2,7 +2,7 @@
  * The sidecar process against the real dovecot: shared-secret auth, the error shape, /verify, /append
  * (folder creation, \Seen, idempotency) and /sync (classification, read-only, checkpoints, UIDVALIDITY).
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ImapFlow } from "imapflow";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -189,6 +189,31 @@ describe("POST /sync", () => {
     const again = await ok<SyncResponse>("/sync", { account, folders: [{ path: folder, checkpoint: stale }] });
     expect(again.folders[0]).toMatchObject({ rescan: true, scanned: 1 });
     expect(again.events.map((e) => e.key)).toEqual(first.events.map((e) => e.key));
+  });
+
+  it("classifies the same on worker threads as on the main thread, across batches", async () => {
+    const folder = folderName("Threads");
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".eml")).sort();
+    // More messages than one hand-off batch holds, so answers from several batches are put back in order.
+    await seed(folder, Array.from({ length: 300 }, (_, i) => files[i % files.length]!));
+    const syncWith = async (classifyThreads: number) => {
+      const other = await startSidecar({ classifyThreads });
+      try {
+        const res = await fetch(`${other.url}/sync`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-sidecar-secret": other.secret },
+          body: JSON.stringify({ account, folders: [{ path: folder }] }),
+        });
+        return (await res.json()) as SyncResponse;
+      } finally {
+        await other.stop();
+      }
+    };
+    const inline = await syncWith(0);
+    const threaded = await syncWith(2);
+    expect(inline.folders[0]).toMatchObject({ scanned: 300 });
+    expect(new Set(inline.events.map((e) => e.kind))).toEqual(new Set(["bounce", "complaint", "auto_reply", "reply"]));
+    expect(threaded).toEqual(inline);
   });
 
   it("reports a missing folder per folder and still syncs the others", async () => {

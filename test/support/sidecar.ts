@@ -23,7 +23,7 @@ export const TEST_SIDECAR_SECRET = "test-sidecar-secret-0123456789";
 const ROOT = join(import.meta.dirname, "../..");
 
 export async function startSidecar(
-  options: { secret?: string; allowPrivateHosts?: boolean; port?: number } = {},
+  options: { secret?: string; allowPrivateHosts?: boolean; port?: number; classifyThreads?: number } = {},
 ): Promise<RunningSidecar> {
   const port = options.port ?? (await freePort());
   const secret = options.secret ?? TEST_SIDECAR_SECRET;
@@ -35,6 +35,7 @@ export async function startSidecar(
       SIDECAR_SHARED_SECRET: secret,
       SIDECAR_ALLOW_PRIVATE_HOSTS: options.allowPrivateHosts === false ? "false" : "true",
       SIDECAR_LISTEN_ALL: "false",
+      ...(options.classifyThreads !== undefined ? { SIDECAR_CLASSIFY_THREADS: String(options.classifyThreads) } : {}),
     },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group: tsx runs the sidecar in a child process, and crash() must kill both.

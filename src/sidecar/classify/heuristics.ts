@@ -3,6 +3,7 @@
  * Sendmail and Exchange texts, MAILER-DAEMON senders) and RFC 3834 auto-replies with their legacy
  * markers. Word lists are our own, written from the formats those MTAs emit.
  */
+import { headerValue, type HeaderField } from "./mime";
 import { classifyStatus, findEnhancedCode } from "./status";
 import type { ReportedRecipient } from "./types";
 
@@ -14,6 +15,8 @@ const BOUNCE_TEXT =
   /this is the qmail-send program|delivery has failed to these recipients|did not reach some or all|cannot be reached|couldn't be delivered|could not be delivered|permanent(?:ly)? (?:error|fatal|failure)|the following address(?:es)? failed|message could not be delivered|undeliverable|user unknown|unable to deliver/i;
 const ORIGINAL_COPY =
   /copy of the (?:original )?message|below this line is a copy|original message follows|original message headers|^-+ ?original message ?-+$/i;
+/** Words every ORIGINAL_COPY match contains: a text without them has no such line, so lines go unscanned. */
+const ORIGINAL_COPY_WORDS = /copy|original message/i;
 const DELAY_TEXT =
   /delivery (?:has been )?delayed|still trying|will (?:continue|keep) trying|attempts will continue|not yet been delivered/i;
 
@@ -21,14 +24,15 @@ export interface TopLevel {
   from?: string;
   subject?: string;
   text: string;
-  header(name: string): string | undefined;
+  /** the top-level header block. */
+  headers: HeaderField[];
 }
 
 /** Header-level hints that a message may be a legacy bounce, so its body is worth decoding. */
 export function mayBeLegacyBounce(mail: TopLevel): boolean {
   return (
-    mail.header("x-failed-recipients") !== undefined ||
-    /auto-generated\s*\(failure\)/i.test(mail.header("auto-submitted") ?? "") ||
+    headerValue(mail.headers, "x-failed-recipients") !== undefined ||
+    /auto-generated\s*\(failure\)/i.test(headerValue(mail.headers, "auto-submitted") ?? "") ||
     BOUNCE_SENDER.test(mail.from ?? "") ||
     BOUNCE_SUBJECT.test(mail.subject ?? "")
   );
@@ -36,8 +40,8 @@ export function mayBeLegacyBounce(mail: TopLevel): boolean {
 
 /** Is this a bounce by legacy markers? (RFC 3464 reports are recognised before this runs.) */
 export function looksLikeLegacyBounce(mail: TopLevel): boolean {
-  if (mail.header("x-failed-recipients")) return true;
-  if (/auto-generated\s*\(failure\)/i.test(mail.header("auto-submitted") ?? "")) return true;
+  if (headerValue(mail.headers, "x-failed-recipients")) return true;
+  if (/auto-generated\s*\(failure\)/i.test(headerValue(mail.headers, "auto-submitted") ?? "")) return true;
   const bySender = BOUNCE_SENDER.test(mail.from ?? "");
   const bySubject = BOUNCE_SUBJECT.test(mail.subject ?? "");
   if (bySender && (bySubject || BOUNCE_TEXT.test(mail.text) || DELAY_TEXT.test(mail.text))) return true;
@@ -50,23 +54,25 @@ const ADDRESS = /<?([a-z0-9._%+'=-]+@[a-z0-9.-]+\.[a-z]{2,})>?/gi;
 export function legacyRecipients(mail: TopLevel, ownAddresses: string[]): ReportedRecipient[] {
   const own = new Set(ownAddresses.map((a) => a.toLowerCase()));
   const found = new Map<string, string>();
-  const failedHeader = mail.header("x-failed-recipients");
+  const failedHeader = headerValue(mail.headers, "x-failed-recipients");
   if (failedHeader) {
     for (const m of failedHeader.matchAll(ADDRESS)) found.set(m[1]!.toLowerCase(), "");
   }
   // Stop before the copy of the original many bouncers append: its To: is the recipient, but so is
   // every address it quotes, and the qmail/Exim lists above it are authoritative.
   const allLines = mail.text.split(/\r?\n/);
-  const copyAt = allLines.findIndex((l) => ORIGINAL_COPY.test(l));
+  const copyAt = ORIGINAL_COPY_WORDS.test(mail.text) ? allLines.findIndex((l) => ORIGINAL_COPY.test(l)) : -1;
   const lines = copyAt < 0 ? allLines : allLines.slice(0, copyAt);
   // qmail (QSBMF): "<addr>:" on its own line, then the remote's words on the following lines.
   for (const [i, line] of lines.entries()) {
+    if (!line.includes("@")) continue;
     const qmail = /^<([^<>\s]+@[^<>\s]+)>:\s*$/.exec(line.trim());
     if (qmail) found.set(qmail[1]!.toLowerCase(), lines.slice(i + 1, i + 4).join(" "));
   }
   if (found.size === 0) {
     // Exchange / Sendmail / Yahoo texts: the first addresses named next to a failure phrase or code.
     for (const [i, line] of lines.entries()) {
+      if (!line.includes("@")) continue;
       for (const m of line.matchAll(ADDRESS)) {
         const email = m[1]!.toLowerCase();
         if (own.has(email) || found.has(email) || /^(?:mailer-daemon|postmaster)@/.test(email)) continue;
@@ -84,9 +90,10 @@ export function legacyRecipients(mail: TopLevel, ownAddresses: string[]): Report
     if (at >= 0) found.set(email, lines.slice(at, at + 5).join(" "));
   }
   const delayed = DELAY_TEXT.test(mail.subject ?? "") || DELAY_TEXT.test(lines.join("\n"));
+  const allWords = lines.join(" ");
   return [...found.entries()].map(([email, near]) => {
-    const words = (near || lines.join(" ")).replace(/\s+/g, " ").trim();
-    const status = findEnhancedCode(near) ?? findEnhancedCode(lines.join(" "));
+    const words = (near || allWords).replace(/\s+/g, " ").trim();
+    const status = findEnhancedCode(near) ?? findEnhancedCode(allWords);
     const diagnostic = diagnosticNear(words);
     const klass = classifyStatus(delayed ? "delayed" : undefined, status, diagnostic ?? words);
     return {
@@ -113,9 +120,9 @@ const AUTO_SUBJECT =
  * Office") catch responders that predate it. `Precedence: list` is not one: list mail can be human.
  */
 export function looksLikeAutoReply(mail: TopLevel): boolean {
-  const autoSubmitted = mail.header("auto-submitted")?.trim().toLowerCase();
+  const autoSubmitted = headerValue(mail.headers, "auto-submitted")?.trim().toLowerCase();
   if (autoSubmitted && !autoSubmitted.startsWith("no")) return true;
-  if (mail.header("x-autoreply") || mail.header("x-autorespond") || mail.header("x-autoreply-from")) return true;
-  if (/^(?:auto_reply|bulk|junk)$/i.test(mail.header("precedence")?.trim() ?? "")) return true;
+  if (["x-autoreply", "x-autorespond", "x-autoreply-from"].some((name) => headerValue(mail.headers, name))) return true;
+  if (/^(?:auto_reply|bulk|junk)$/i.test(headerValue(mail.headers, "precedence")?.trim() ?? "")) return true;
   return AUTO_SUBJECT.test(mail.subject ?? "");
 }

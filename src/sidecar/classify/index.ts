@@ -13,6 +13,7 @@ import {
   parseContentType,
   parseHeaderBlock,
   parseMime,
+  parseMimeBody,
   splitHeaderBody,
   type MimePart,
 } from "./mime";
@@ -53,7 +54,8 @@ function headOf(raw: Buffer | string): string {
 
 /** Classifies raw RFC 5322 bytes. Never throws on malformed input: the worst case is `other`. */
 export async function classify(raw: Buffer | string): Promise<Classification> {
-  const headers = parseHeaderBlock(headOf(raw));
+  const head = headOf(raw);
+  const headers = parseHeaderBlock(head);
   const from = addressIn(headerValue(headers, "from"));
   const rawSubject = headerValue(headers, "subject");
   const subject = rawSubject === undefined ? undefined : decodeWords(rawSubject);
@@ -61,25 +63,32 @@ export async function classify(raw: Buffer | string): Promise<Classification> {
     ...(from ? { from } : {}),
     ...(subject ? { subject } : {}),
     text: "",
-    header: (name) => headerValue(headers, name),
+    headers,
   };
   // Only reports and possible legacy bounces need their MIME tree; auto-replies, replies and ordinary
   // mail are decided from the header block, which keeps a large folder sync close to the raw fetch.
   const contentType = parseContentType(headerValue(headers, "content-type"));
-  const needsTree = contentType.type === "multipart/report" || mayBeLegacyBounce(top);
+  const legacyHint = mayBeLegacyBounce(top);
+  const needsTree = contentType.type === "multipart/report" || legacyHint;
   const text = needsTree ? (typeof raw === "string" ? raw : raw.toString("utf8")) : "";
-  const root: MimePart = needsTree
-    ? parseMime(text)
-    : { headers, contentType: contentType.type, params: contentType.params, body: "", children: [] };
+  const split = needsTree ? splitHeaderBody(text) : { head: "", body: "" };
+  // The top header block is parsed once: headOf's byte split finds the same blank line unless the
+  // message mixes line endings.
+  const root: MimePart = !needsTree
+    ? { headers, contentType: contentType.type, params: contentType.params, body: "", children: [] }
+    : split.head.length === head.length
+      ? parseMimeBody(headers, split.body)
+      : parseMime(text);
+  const parts = flattenParts(root);
   const base = { ...(from ? { from } : {}), ...(subject ? { subject } : {}) };
   // Everything below the top-level header block: the report's own Message-ID is never a match key.
-  const body = needsTree ? splitHeaderBody(text).body : "";
+  const body = split.body;
   const reportType = root.contentType === "multipart/report" ? root.params["report-type"]?.toLowerCase() : undefined;
 
-  const feedback = feedbackReportPart(root);
+  const feedback = feedbackReportPart(parts);
   if (reportType === "feedback-report" || feedback) {
     const fields = parseHeaderBlock(feedback?.body ?? "");
-    const returned = returnedHeaderKeys(root);
+    const returned = returnedHeaderKeys(parts);
     const email = addressOf(headerValue(fields, "original-rcpt-to")) ?? addressOf(headerValue(fields, "removal-recipient"));
     const feedbackType = headerValue(fields, "feedback-type")?.trim().toLowerCase();
     return {
@@ -91,13 +100,13 @@ export async function classify(raw: Buffer | string): Promise<Classification> {
     };
   }
 
-  const dsn = deliveryStatusPart(root);
+  const dsn = deliveryStatusPart(parts);
   if (dsn) {
     const report = parseDeliveryStatus(dsn.body);
     return {
       kind: "bounce",
       recipients: report.recipients,
-      keys: { envids: report.envid ? [report.envid] : [], ...withFallback(returnedHeaderKeys(root), body) },
+      keys: { envids: report.envid ? [report.envid] : [], ...withFallback(returnedHeaderKeys(parts), body) },
       ...base,
     };
   }
@@ -105,8 +114,8 @@ export async function classify(raw: Buffer | string): Promise<Classification> {
   // Only a possible legacy bounce needs its body as text. A plain UTF-8/ASCII text part is read as is;
   // anything harder (other charsets, HTML-only notices) goes through mailparser. Everything else is
   // decided from headers, which keeps a 10k-message folder sync close to the raw fetch.
-  if (mayBeLegacyBounce(top)) {
-    const plain = flattenParts(root).find((p) => p.contentType === "text/plain" && p.children.length === 0);
+  if (legacyHint) {
+    const plain = parts.find((p) => p.contentType === "text/plain" && p.children.length === 0);
     const charset = (plain?.params.charset ?? "us-ascii").toLowerCase();
     if (plain && /^(?:us-ascii|utf-?8|ascii)$/.test(charset)) {
       top.text = plain.body;
@@ -120,7 +129,7 @@ export async function classify(raw: Buffer | string): Promise<Classification> {
     return {
       kind: "bounce",
       recipients: legacyRecipients(top, own),
-      keys: { envids: [], ...withFallback(returnedHeaderKeys(root), body) },
+      keys: { envids: [], ...withFallback(returnedHeaderKeys(parts), body) },
       ...base,
     };
   }

@@ -3,7 +3,7 @@
  * fields and the returned original's headers (message/rfc822, text/rfc822-headers, message/global,
  * message/global-headers), which is where our Message-ID and X-Pigeonhole-Msg token survive.
  */
-import { flattenParts, headerValue, headerValues, parseHeaderBlock, splitHeaderBody, type MimePart } from "./mime";
+import { headerValue, headerValues, parseHeaderBlock, splitHeaderBody, type MimePart } from "./mime";
 import { classifyStatus, effectiveStatus } from "./status";
 import type { ReportedRecipient } from "./types";
 
@@ -67,12 +67,14 @@ export function parseDeliveryStatus(body: string): DeliveryReport {
   return report;
 }
 
-export function deliveryStatusPart(root: MimePart): MimePart | undefined {
-  return flattenParts(root).find((p) => DELIVERY_STATUS_TYPES.has(p.contentType));
+/** @param parts every part of the message, root first (flattenParts). */
+export function deliveryStatusPart(parts: MimePart[]): MimePart | undefined {
+  return parts.find((p) => DELIVERY_STATUS_TYPES.has(p.contentType));
 }
 
-export function feedbackReportPart(root: MimePart): MimePart | undefined {
-  return flattenParts(root).find((p) => p.contentType === "message/feedback-report");
+/** @param parts every part of the message, root first (flattenParts). */
+export function feedbackReportPart(parts: MimePart[]): MimePart | undefined {
+  return parts.find((p) => p.contentType === "message/feedback-report");
 }
 
 /** Message-IDs without brackets, from a header value that may list several. */
@@ -84,11 +86,12 @@ export function messageIdsIn(value: string | undefined): string[] {
 /**
  * Message-IDs and tokens from the returned original inside a report (never the report's own headers:
  * that was MC Pigeon's bug).
+ * @param parts every part of the message, root first (flattenParts).
  */
-export function returnedHeaderKeys(root: MimePart): { messageIds: string[]; tokens: string[] } {
+export function returnedHeaderKeys(parts: MimePart[]): { messageIds: string[]; tokens: string[] } {
   const messageIds: string[] = [];
   const tokens: string[] = [];
-  for (const part of flattenParts(root).slice(1)) {
+  for (const part of parts.slice(1)) {
     if (!RETURNED_TYPES.has(part.contentType)) continue;
     // message/rfc822 bodies are whole messages; *-headers bodies are a bare header block.
     const head = part.contentType.endsWith("headers") ? part.body : splitHeaderBody(part.body).head;

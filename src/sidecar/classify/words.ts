@@ -4,16 +4,27 @@
  * hot path avoids building a whole mailparser tree per message (see bench/imap-sync.ts).
  */
 
+/** Decoders by charset label, reused (decode() keeps no state between calls); capped, labels are input. */
+const decoders = new Map<string, TextDecoder>();
+const MAX_DECODERS = 64;
+
 function decodeBytes(bytes: Uint8Array, charset: string): string {
-  try {
-    return new TextDecoder(charset.toLowerCase().replace(/\*.*$/, ""), { fatal: false, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return new TextDecoder("utf-8").decode(bytes);
+  const label = charset.toLowerCase().replace(/\*.*$/, "");
+  let decoder = decoders.get(label);
+  if (!decoder) {
+    try {
+      decoder = new TextDecoder(label, { fatal: false, ignoreBOM: false });
+    } catch {
+      decoder = new TextDecoder("utf-8");
+    }
+    if (decoders.size < MAX_DECODERS) decoders.set(label, decoder);
   }
+  return decoder.decode(bytes);
 }
 
 /** Decodes `=?charset?B|Q?text?=` runs; whitespace between adjacent encoded-words is dropped (RFC 2047 §6.2). */
 export function decodeWords(value: string): string {
+  if (!value.includes("=?")) return value;
   return value
     .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?[^?]+\?[BbQq]\?[^?]*\?=)/g, "$1")
     .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_m, charset: string, enc: string, text: string) => {
