@@ -14,6 +14,7 @@ import type { BenchCase } from "../lib";
 
 /** Messages in the archive whose clone is timed; BENCH_ARCHIVE_MESSAGES=10000 for the issue's full size. */
 const ARCHIVE_MESSAGES = Number(process.env.BENCH_ARCHIVE_MESSAGES ?? 300);
+const SEED_SENDERS = 10;
 
 let seq = 0;
 
@@ -87,18 +88,24 @@ export const archiveCloneCase: BenchCase = {
   warmup: 0,
   async setup({ client, token }) {
     const { project, agents } = await projectWithAgents(client, "archive", 3);
-    for (let i = 0; i < ARCHIVE_MESSAGES; i++) {
-      const from = agents[i % 3]!;
-      const to = agents[(i + 1) % 3]!;
-      await call(client, "send_message", {
-        project_key: project,
-        sender_name: from.name,
-        sender_token: from.token,
-        to: [to.name],
-        subject: `bench message ${i}`,
-        body_md: `Status update ${i}: build green, next step is the migration of module ${i % 40}.`,
-      });
-    }
+    // Seeded by SEED_SENDERS concurrent callers: sends in bursts, as agents make them (and 10k in minutes).
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: SEED_SENDERS }, async () => {
+        for (let i = next++; i < ARCHIVE_MESSAGES; i = next++) {
+          const from = agents[i % 3]!;
+          const to = agents[(i + 1) % 3]!;
+          await call(client, "send_message", {
+            project_key: project,
+            sender_name: from.name,
+            sender_token: from.token,
+            to: [to.name],
+            subject: `bench message ${i}`,
+            body_md: `Status update ${i}: build green, next step is the migration of module ${i % 40}.`,
+          });
+        }
+      }),
+    );
     const repaired = await call<{ clone_url: string }>(client, "repair_archive", { project_key: project });
     const header = `http.extraHeader=Authorization: Bearer ${token}`;
     const clone = (): { dir: string } => {
