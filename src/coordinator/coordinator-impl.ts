@@ -7,7 +7,7 @@ import { AppError } from "../shared/errors";
 import { ARCHIVE_RETRY_DELAY_MS, CLAIMS_ARCHIVE_DELAY_MS, DEFAULT_CLAIM_TTL_SECONDS, MESSAGES_ARCHIVE_DELAY_MS } from "./constants";
 import { ClaimsStore, type Changed, type ClaimSelector } from "./claims-store";
 import { claimsJob, messageJob, profileJob, type ArchiveAgentProfile, type ArchiveMessage } from "./archive/documents";
-import { ArchiveWriter, type ArchiveHead, type DrainReport, type EnqueueOutcome } from "./archive/writer";
+import { ArchiveWriter, type ArchiveHead, type ArchiveLogEntry, type DrainReport, type EnqueueOutcome } from "./archive/writer";
 import { SCHEMA_MIGRATIONS, SCHEMA_VERSION } from "./schema";
 import type {
   AgentRef,
@@ -159,6 +159,10 @@ export class CoordinatorImpl {
 
   archiveHead(): ArchiveHead & { pending: number; packs: string[] } {
     return { ...this.#archive.head(), pending: this.#archive.pendingCount(), packs: this.#archive.packNames() };
+  }
+
+  archiveLog(limit: number): ArchiveLogEntry[] {
+    return this.#archive.log(limit);
   }
 
   /** Commits whatever is queued (used by repair and tests); the alarm does the same on its own. */

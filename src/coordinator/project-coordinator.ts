@@ -78,6 +78,10 @@ export class ProjectCoordinator extends DurableObject<Env> {
     return this.#impl.archiveHead();
   }
 
+  archiveLog(limit: number) {
+    return this.#impl.archiveLog(limit);
+  }
+
   flushArchive(slug: string) {
     return this.#impl.flushArchive(slug);
   }

@@ -10,6 +10,8 @@
  *  - archive_done: idempotency keys of committed jobs (message:<id>, …) → commit oid.
  *  - archive_files / archive_dirs: the head commit's tree, flattened (path → blob/tree oid), so a commit rewrites
  *    only the trees on the changed paths. archive_refs: refs/heads/main.
+ *  - archive_commits: each commit's message and time, newest last by rowid: the dashboard's `git log` without
+ *    reading packs back from R2 (commits made before this table existed are not listed there).
  *  - archive_packs: the packs in R2, oldest first by rowid; live ones are listed in `objects/info/packs`, merged-away
  *    ones carry retired_ts until their files are deleted. Every commit uploads one pack; objects that earlier
  *    versions uploaded loose stay loose and are served as such (archive_loose tracked them and is gone).
@@ -47,7 +49,8 @@ export const SCHEMA_MIGRATIONS: readonly string[] = [
   `CREATE TABLE archive_loose (oid TEXT PRIMARY KEY);
    CREATE TABLE archive_packs (name TEXT PRIMARY KEY, objects INTEGER NOT NULL, created_ts TEXT NOT NULL);`,
   `DROP TABLE archive_loose;
-   ALTER TABLE archive_packs ADD COLUMN retired_ts TEXT;`,
+   ALTER TABLE archive_packs ADD COLUMN retired_ts TEXT;
+   CREATE TABLE archive_commits (oid TEXT PRIMARY KEY, message TEXT NOT NULL, author TEXT NOT NULL, committed_ts TEXT NOT NULL);`,
 ];
 
 /** Bump by adding a migration above; the object migrates itself on wake. */

@@ -1,7 +1,7 @@
 /** The archive: one git commit per archived write, objects in R2, served over git's dumb HTTP protocol. */
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { archiveAgentProfile, archiveMessage, claimPaths, coordinatorFor, releaseClaims, repairArchive, type ArchiveMessage } from "../../src/coordinator";
+import { archiveAgentProfile, archiveMessage, claimPaths, coordinatorFor, recentArchiveCommits, releaseClaims, repairArchive, type ArchiveMessage } from "../../src/coordinator";
 import { listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
 import { createDb } from "../../src/db";
 import { ensureProject } from "../../src/mail";
@@ -114,6 +114,11 @@ describe("archiveMessage", () => {
     expect(messages.some((m) => /^archive: \d+ writes \(\d+ mail\)\n\n/.test(m))).toBe(true);
     const log = messages.join("\n");
     for (let id = 1; id <= 20; id++) expect(log).toContain(`| burst ${id}`);
+    // The dashboard's log is the coordinator's record of the same commits, newest first.
+    const recent = await recentArchiveCommits(env, project, 50);
+    expect(recent.head).toBe(head.oid);
+    expect(recent.commits.map((c) => c.message)).toEqual(messages.map((m) => m.trim()));
+    expect(recent.commits[0]).toMatchObject({ oid: head.oid, author: "Pigeonhole", committed_ts: "2026-11-23T09:00:00.000Z" });
   });
 });
 

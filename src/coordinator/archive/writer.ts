@@ -45,6 +45,14 @@ export interface ArchiveHead {
   oid: string | null;
 }
 
+export interface ArchiveLogEntry {
+  oid: string;
+  message: string;
+  author: string;
+  /** ISO-8601 UTC, the commit's time. */
+  committed_ts: string;
+}
+
 export interface DrainReport {
   committed: number;
   pending: number;
@@ -104,6 +112,16 @@ export class ArchiveWriter {
 
   pendingCount(): number {
     return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM archive_jobs`).one().n;
+  }
+
+  /** The newest commits first (what `git log` would list), at most `limit`. */
+  log(limit: number): ArchiveLogEntry[] {
+    return this.sql
+      .exec<ArchiveLogEntry & Record<string, SqlStorageValue>>(
+        `SELECT oid, message, author, committed_ts FROM archive_commits ORDER BY rowid DESC LIMIT ?`,
+        limit,
+      )
+      .toArray();
   }
 
   head(): ArchiveHead {
@@ -192,12 +210,8 @@ export class ArchiveWriter {
       });
       return;
     }
-    const commit = await builder.commit({
-      tree: rootTree,
-      parent: head,
-      message: job.message,
-      author: { ...AUTHOR, timestamp: Math.floor(Date.parse(job.time) / 1000) },
-    });
+    const timestamp = Math.floor(Date.parse(job.time) / 1000);
+    const commit = await builder.commit({ tree: rootTree, parent: head, message: job.message, author: { ...AUTHOR, timestamp } });
     const pack = await this.#packer.upload(objectPrefix(slug), builder.objects());
     this.storage.transactionSync(() => {
       this.#packer.record(pack);
@@ -225,6 +239,13 @@ export class ArchiveWriter {
         `INSERT INTO archive_refs (name, oid) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET oid = excluded.oid`,
         MAIN_REF,
         commit,
+      );
+      this.sql.exec(
+        `INSERT OR IGNORE INTO archive_commits (oid, message, author, committed_ts) VALUES (?, ?, ?, ?)`,
+        commit,
+        job.message,
+        AUTHOR.name,
+        new Date(timestamp * 1000).toISOString(),
       );
       for (const row of rows) {
         this.sql.exec(`INSERT OR REPLACE INTO archive_done (key, commit_oid, committed_ts) VALUES (?, ?, ?)`, row.key, commit, now);
