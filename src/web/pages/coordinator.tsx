@@ -42,11 +42,30 @@ export function ArchivePage(props: PageBase & { slug: string; head: string | nul
         empty="Nothing archived yet."
         columns={[
           ["Commit", (commit) => <code>{commit.oid.slice(0, 10)}</code>],
-          ["Message", (commit) => commit.message.split("\n")[0] ?? ""],
+          ["Message", (commit) => <CommitMessage message={commit.message} />],
           ["Author", (commit) => commit.author],
           ["When", (commit) => <When ts={commit.committed_ts} />],
         ]}
       />
     </Layout>
+  );
+}
+
+/** The subject line; the body (a group commit's one line per write) folded underneath. */
+function CommitMessage(props: { message: string }) {
+  const [subject, ...body] = props.message.split("\n");
+  const lines = body.filter((line) => line.trim() !== "");
+  return (
+    <>
+      {subject}
+      {lines.length > 0 && (
+        <details>
+          <summary class="muted">{lines.length === 1 ? "1 line" : `${lines.length} lines`}</summary>
+          {lines.map((line) => (
+            <div>{line}</div>
+          ))}
+        </details>
+      )}
+    </>
   );
 }
