@@ -88,23 +88,28 @@ export class ClaimsStore {
             })),
           });
         }
-        // Re-claiming one's own pattern updates that lease in place: same id, the new request's terms.
-        const row = this.sql
-          .exec<ClaimRow>(
-            `INSERT INTO claims (agent_id, agent_name, path_pattern, exclusive, reason, created_ts, expires_ts)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (agent_id, path_pattern) WHERE released_ts IS NULL
-             DO UPDATE SET exclusive = excluded.exclusive, reason = excluded.reason, expires_ts = excluded.expires_ts
-             RETURNING *`,
-            agent.id,
-            agent.name,
-            pattern,
-            opts.exclusive ? 1 : 0,
-            opts.reason,
-            nowIso,
-            expires,
-          )
-          .one();
+      }
+      // One statement for every pattern (patterns are distinct): re-claiming one's own pattern updates that lease
+      // in place, same id, the new request's terms. `WHERE true` lets SQLite parse the upsert after a SELECT.
+      const rows = this.sql
+        .exec<ClaimRow>(
+          `INSERT INTO claims (agent_id, agent_name, path_pattern, exclusive, reason, created_ts, expires_ts)
+           SELECT ?, ?, value, ?, ?, ?, ? FROM json_each(?) WHERE true
+           ON CONFLICT (agent_id, path_pattern) WHERE released_ts IS NULL
+           DO UPDATE SET exclusive = excluded.exclusive, reason = excluded.reason, expires_ts = excluded.expires_ts
+           RETURNING *`,
+          agent.id,
+          agent.name,
+          opts.exclusive ? 1 : 0,
+          opts.reason,
+          nowIso,
+          expires,
+          JSON.stringify(patterns),
+        )
+        .toArray();
+      const byPattern = new Map(rows.map((row) => [row.path_pattern, row]));
+      for (const pattern of patterns) {
+        const row = byPattern.get(pattern)!;
         granted.push(toGrant(row));
         changed.push(toRecord(row));
       }
