@@ -44,6 +44,8 @@ export interface ArchiveOutcome {
 export class CoordinatorImpl {
   readonly #claims: ClaimsStore;
   readonly #archive: ArchiveWriter;
+  /** The alarm time as last read or set (null: none armed); undefined until first needed. */
+  #alarmAt: number | null | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -175,6 +177,8 @@ export class CoordinatorImpl {
 
   /** Expires due leases (recording them in the archive) and retries queued archive commits. */
   async alarm(): Promise<void> {
+    // A running alarm is no longer armed.
+    this.#alarmAt = null;
     const now = Date.now();
     const expired = this.#claims.expireDue(now);
     if (expired.length > 0) {
@@ -224,8 +228,14 @@ export class CoordinatorImpl {
     if (this.#archive.pendingCount() > 0) candidates.push(Date.now() + archiveDelayMs);
     const next = Math.min(...candidates.filter((t): t is number => t !== undefined));
     if (!Number.isFinite(next)) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    // The armed time is remembered (this object is the only one setting it) so that a burst of writes does not
+    // read it back from storage on every call; after a restart it is read once.
+    const current = this.#alarmAt !== undefined ? this.#alarmAt : await this.ctx.storage.getAlarm();
+    this.#alarmAt = current;
+    if (current === null || current > next) {
+      await this.ctx.storage.setAlarm(next);
+      this.#alarmAt = next;
+    }
   }
 
   #rememberSlug(slug: string): void {
