@@ -4,7 +4,7 @@
  */
 import { and, eq, or, sql } from "drizzle-orm";
 import { agents, projects, type AgentRow, type Db } from "../db";
-import { sha256Hex, timingSafeEqualStrings } from "../shared/crypto";
+import { sha256Hex, timingSafeEqualDigests } from "../shared/crypto";
 import { AppError } from "../shared/errors";
 import { randomToken } from "../shared/ids";
 import { nowIso } from "../shared/time";
@@ -160,7 +160,7 @@ async function updateExisting(db: Db, project: Project, name: string, input: Reg
 }
 
 async function verifyToken(agent: AgentRow, token: string | undefined, action: string): Promise<void> {
-  const ok = token !== undefined && token !== "" && (await timingSafeEqualStrings(await sha256Hex(token), agent.tokenHash));
+  const ok = token !== undefined && token !== "" && timingSafeEqualDigests(await sha256Hex(token), agent.tokenHash);
   if (!ok) {
     throw new AppError(
       "AUTHENTICATION_REQUIRED",

@@ -6,7 +6,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { agents, type Db } from "../db";
-import { sha256Hex, timingSafeEqualStrings } from "../shared/crypto";
+import { sha256Hex, timingSafeEqualDigests } from "../shared/crypto";
 import { AppError } from "../shared/errors";
 import { nowIso } from "../shared/time";
 import { loadAgent, requireActingAgent } from "./agents";
@@ -30,7 +30,7 @@ async function authorizeLifecycle(db: Db, input: LifecycleInput, allowRetiredTar
   if (input.actorName !== undefined && input.actorName.trim() !== "" && input.actorName.trim().toLowerCase() !== target.row.nameKey) {
     await requireActingAgent(db, input.projectKey, input.actorName, input.actorToken);
   } else {
-    const ok = input.token !== undefined && input.token !== "" && (await timingSafeEqualStrings(await sha256Hex(input.token), target.row.tokenHash));
+    const ok = input.token !== undefined && input.token !== "" && timingSafeEqualDigests(await sha256Hex(input.token), target.row.tokenHash);
     if (!ok) {
       throw new AppError(
         "AUTHENTICATION_REQUIRED",

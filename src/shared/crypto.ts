@@ -11,6 +11,15 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 /**
+ * Constant-time equality of two digests in hex (say, a presented token's SHA-256 against the stored one). Digest
+ * lengths are public, so unequal lengths answer at once; equal ones are compared without hashing them again.
+ */
+export function timingSafeEqualDigests(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  return crypto.subtle.timingSafeEqual(encoder.encode(a), encoder.encode(b));
+}
+
+/**
  * Constant-time string equality. Both sides are hashed first so neither the content nor the
  * length of the secret leaks through timing.
  */
