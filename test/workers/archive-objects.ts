@@ -1,9 +1,11 @@
 /**
- * Reads a git object of a project archive straight from R2, as git would find it: the loose copy if there is
- * one, else the pack whose idx (listed in `objects/info/packs`) names it. Fails the test when it is in neither.
+ * Archive test helpers: a message fixture, and reading a git object of a project archive straight from R2 as git
+ * would find it: the loose copy if there is one, else the pack whose idx (listed in `objects/info/packs`) names
+ * it. Fails the test when it is in neither.
  */
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
+import type { ArchiveMessage } from "../../src/coordinator";
 
 const TYPES = ["", "commit", "tree", "blob", "tag"];
 
@@ -76,4 +78,25 @@ export async function listArchiveTree(slug: string, treeOid: string, prefix = ""
 /** A blob (or any object) of the archive as UTF-8 text. */
 export async function readArchiveText(slug: string, oid: string): Promise<string> {
   return new TextDecoder().decode((await readArchiveObject(slug, oid)).body);
+}
+
+/** A message as the mail context hands it to the archive; `overrides` change any field. */
+export function archiveMessageFixture(project: { slug: string; human_key: string }, id: number, overrides: Partial<ArchiveMessage> = {}): ArchiveMessage {
+  return {
+    id,
+    project: { slug: project.slug, human_key: project.human_key },
+    from: "GreenCastle",
+    to: ["BlueLake"],
+    cc: [],
+    bcc: [],
+    subject: `Subject ${id}`,
+    body_md: `Body of message ${id}`,
+    importance: "normal",
+    ack_required: false,
+    thread_id: null,
+    topic: null,
+    created_ts: "2026-11-23T09:00:00.000Z",
+    attachments: [],
+    ...overrides,
+  };
 }

@@ -1,7 +1,8 @@
 /** Archive packfiles: each commit is one v2 pack + idx in R2, merged geometrically, served over dumb HTTP. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { archiveMessage, coordinatorFor, type ArchiveMessage } from "../../src/coordinator";
+import { archiveMessage, coordinatorFor } from "../../src/coordinator";
+import { archiveMessageFixture as message, inflate } from "./archive-objects";
 import { ArchivePacker } from "../../src/coordinator/archive/packer";
 import { objectPrefix } from "../../src/coordinator/archive/writer";
 import { createDb } from "../../src/db";
@@ -14,32 +15,11 @@ async function newProject() {
   return ensureProject(createDb(env.DB), `/work/archive-packs-${Date.now()}-${++counter}`);
 }
 
-function message(project: { slug: string; human_key: string }, id: number): ArchiveMessage {
-  return {
-    id,
-    project: { slug: project.slug, human_key: project.human_key },
-    from: "GreenCastle",
-    to: ["BlueLake"],
-    cc: [],
-    bcc: [],
-    subject: `Subject ${id}`,
-    body_md: `Body of message ${id}`,
-    importance: "normal",
-    ack_required: false,
-    thread_id: null,
-    topic: null,
-    created_ts: "2026-11-23T09:00:00.000Z",
-    attachments: [],
-  };
-}
 
 function get(slug: string, file: string) {
   return SELF.fetch(`http://127.0.0.1/archive/${slug}.git/${file}`, AUTH);
 }
 
-async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"))).arrayBuffer());
-}
 
 async function sha1Hex(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.digest("SHA-1", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");

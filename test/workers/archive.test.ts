@@ -1,8 +1,8 @@
 /** The archive: one git commit per archived write, objects in R2, served over git's dumb HTTP protocol. */
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { archiveAgentProfile, archiveMessage, claimPaths, coordinatorFor, recentArchiveCommits, releaseClaims, repairArchive, type ArchiveMessage } from "../../src/coordinator";
-import { listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
+import { archiveAgentProfile, archiveMessage, claimPaths, coordinatorFor, recentArchiveCommits, releaseClaims, repairArchive } from "../../src/coordinator";
+import { archiveMessageFixture as message, listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
 import { createDb } from "../../src/db";
 import { ensureProject } from "../../src/mail";
 
@@ -13,25 +13,6 @@ async function newProject() {
   return ensureProject(createDb(env.DB), `/work/archive-test-${Date.now()}-${++counter}`);
 }
 
-function message(project: { slug: string; human_key: string }, id: number, overrides: Partial<ArchiveMessage> = {}): ArchiveMessage {
-  return {
-    id,
-    project: { slug: project.slug, human_key: project.human_key },
-    from: "GreenCastle",
-    to: ["BlueLake"],
-    cc: [],
-    bcc: [],
-    subject: `Subject ${id}`,
-    body_md: `Body of message ${id}`,
-    importance: "normal",
-    ack_required: false,
-    thread_id: null,
-    topic: null,
-    created_ts: "2026-11-23T09:00:00.000Z",
-    attachments: [],
-    ...overrides,
-  };
-}
 
 async function headCommit(slug: string): Promise<{ oid: string; tree: string; parent?: string; message: string }> {
   const refs = await SELF.fetch(`http://127.0.0.1/archive/${slug}.git/info/refs`, { headers: { Authorization: `Bearer ${TOKEN}` } });
