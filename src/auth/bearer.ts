@@ -9,7 +9,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { createDb } from "../db";
 import { findAgentByToken } from "../mail";
-import { timingSafeEqualStrings } from "../shared/crypto";
+import { timingSafeEqualSecret } from "../shared/crypto";
 import { AppError } from "../shared/errors";
 import { jwtConfigured, looksLikeJwt, verifyJwt } from "./jwt";
 import type { Principal } from "./principal";
@@ -38,7 +38,7 @@ export async function authenticate(env: Env, presented: string | undefined): Pro
     throw new AppError("AUTHENTICATION_REQUIRED", "Missing Authorization header; send 'Authorization: Bearer <token>'.");
   }
   // An unset or empty secret must never authenticate anything.
-  if (env.PIGEONHOLE_TOKEN && (await timingSafeEqualStrings(presented, env.PIGEONHOLE_TOKEN))) {
+  if (env.PIGEONHOLE_TOKEN && (await timingSafeEqualSecret(presented, env.PIGEONHOLE_TOKEN))) {
     return { kind: "static", id: "static", role: "writer" };
   }
   if (jwtConfigured(env) && looksLikeJwt(presented)) return verifyJwt(env, presented);

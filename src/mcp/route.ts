@@ -4,6 +4,11 @@
  * rate limit → MCP. The body is parsed once here (routing decisions need the tool names) and handed to the
  * transport as `parsedBody`.
  */
+import {
+  DEFAULT_MAX_REQUEST_BODY_SIZE,
+  readRequestBody,
+  requestBodyTooLargeMessage,
+} from "@modelcontextprotocol/sdk/server/requestBody.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
@@ -28,11 +33,7 @@ export const mcpRoutes = new Hono<AppEnv>();
 mcpRoutes.use("*", requireTrustedOrigin(), requireMcpAuth());
 
 mcpRoutes.post("/", async (c) => {
-  // Unparsable JSON is left to the transport, which answers with the JSON-RPC parse error.
-  const body: unknown = await c.req.raw
-    .clone()
-    .json()
-    .catch(() => undefined);
+  const { body, request } = await readRpcBody(c.req.raw);
   const calls = rpcCallsOf(body);
   const principal = c.get("principal");
   try {
@@ -65,12 +66,27 @@ mcpRoutes.post("/", async (c) => {
   });
   try {
     await server.connect(transport);
-    return await transport.handleRequest(c.req.raw, body === undefined ? undefined : { parsedBody: body });
+    return await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
   } finally {
     // JSON mode answers in full before handleRequest resolves, so closing here loses nothing.
     await server.close();
   }
 });
+
+/**
+ * Reads the body once, under the transport's own size bound (routing needs the tool names before the transport
+ * runs). Unparsable JSON is left to the transport, which answers with the JSON-RPC parse error: it gets a request
+ * carrying the same text.
+ */
+async function readRpcBody(raw: Request): Promise<{ body: unknown; request: Request }> {
+  const read = await readRequestBody(raw, DEFAULT_MAX_REQUEST_BODY_SIZE);
+  if (read.tooLarge) throw new AppError("PAYLOAD_TOO_LARGE", requestBodyTooLargeMessage(DEFAULT_MAX_REQUEST_BODY_SIZE));
+  try {
+    return { body: JSON.parse(read.text) as unknown, request: raw };
+  } catch {
+    return { body: undefined, request: new Request(raw.url, { method: raw.method, headers: raw.headers, body: read.text }) };
+  }
+}
 
 // Push for new mail lives beside the stateless endpoint, in the project's MailEvents Durable Object.
 mcpRoutes.get("/events", openMailEvents);

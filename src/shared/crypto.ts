@@ -1,4 +1,4 @@
-/** Hashing and comparison helpers on Web Crypto (available in workerd and Node). */
+/** Hashing and comparison helpers on Web Crypto; the comparisons use workerd's crypto.subtle.timingSafeEqual. */
 
 const encoder = new TextEncoder();
 
@@ -25,7 +25,23 @@ export function timingSafeEqualDigests(a: string, b: string): boolean {
  */
 export async function timingSafeEqualStrings(a: string, b: string): Promise<boolean> {
   const [ha, hb] = await Promise.all([sha256(a), sha256(b)]);
-  let diff = 0;
-  for (let i = 0; i < ha.length; i++) diff |= ha[i]! ^ hb[i]!;
-  return diff === 0;
+  return crypto.subtle.timingSafeEqual(ha, hb);
+}
+
+/** Digests of configured secrets, computed once per isolate: secrets do not change while an isolate runs. */
+const secretDigests = new Map<string, Promise<Uint8Array>>();
+
+/**
+ * timingSafeEqualStrings for a fixed secret (say, the deployment token): the same comparison, hashing only the
+ * presented side per call.
+ */
+export async function timingSafeEqualSecret(presented: string, secret: string): Promise<boolean> {
+  let expected = secretDigests.get(secret);
+  if (!expected) {
+    // A redeploy with a new secret is a new isolate, so one entry per configured secret stays tiny.
+    expected = sha256(secret);
+    secretDigests.set(secret, expected);
+  }
+  const [ha, hb] = await Promise.all([sha256(presented), expected]);
+  return crypto.subtle.timingSafeEqual(ha, hb);
 }
