@@ -3,7 +3,6 @@
  * project). Resolution is all-or-nothing: every unknown address is reported at once, and names that are
  * mistakes rather than agents (broadcast words, programs, emails) get their own error codes.
  */
-import { sql } from "drizzle-orm";
 import type { Db } from "../db";
 import { AppError } from "../shared/errors";
 import { contactFlagColumns, type ContactFlags } from "./contact-policy";
@@ -73,16 +72,20 @@ export async function resolveRecipients(
   ].filter((a) => a.raw !== "");
   if (parsed.length === 0) return { recipients: [], flags: new Map() };
   const wanted = parsed.map((a) => ({ slug: a.project ?? home.slug, key: nameKeyOf(a.name) }));
-  const flagColumns = flagsFor ? sql`, ${contactFlagColumns(flagsFor.sender, flagsFor.threadId)}` : sql``;
-  const hits = await db.all<AgentHit>(sql`
-    WITH w(slug, name_key) AS (
-      SELECT json_extract(value, '$.slug'), json_extract(value, '$.key') FROM json_each(${JSON.stringify(wanted)})
-    ),
-    c AS (
-      SELECT DISTINCT a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, a.project_id, p.slug, p.human_key
-      FROM w JOIN projects p ON p.slug = w.slug JOIN agents a ON a.project_id = p.id AND a.name_key = w.name_key
+  const flagColumns = flagsFor ? contactFlagColumns(flagsFor.sender, flagsFor.threadId, 2) : undefined;
+  const { results: hits } = await db.$client
+    .prepare(
+      `WITH w(slug, name_key) AS (
+         SELECT json_extract(value, '$.slug'), json_extract(value, '$.key') FROM json_each(?1)
+       ),
+       c AS (
+         SELECT DISTINCT a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, a.project_id, p.slug, p.human_key
+         FROM w JOIN projects p ON p.slug = w.slug JOIN agents a ON a.project_id = p.id AND a.name_key = w.name_key
+       )
+       SELECT c.*, EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = c.id) AS listening ${flagColumns ? `, ${flagColumns.sql}` : ""} FROM c`,
     )
-    SELECT c.*, EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = c.id) AS listening ${flagColumns} FROM c`);
+    .bind(JSON.stringify(wanted), ...(flagColumns?.params ?? []))
+    .all<AgentHit>();
   const byAddress = new Map(hits.map((h) => [`${h.slug}\u0000${h.name_key}`, h]));
   const unknown: ParsedAddress[] = [];
   const resolved: ResolvedRecipient[] = [];

@@ -196,15 +196,37 @@ export async function requireActingAgent(
   return { project, agent: { id: row.id, name: row.name } };
 }
 
-/** The agent row and its project, or NOT_FOUND naming which one is missing. */
-export async function loadAgent(db: Db, projectKey: string, agentName: string): Promise<{ project: Project; row: AgentRow }> {
-  const key = projectKey.trim();
-  const [hit] = await db
+/** Every acting call runs this query: it is built once per database handle, not per call. */
+const loadAgentQueries = new WeakMap<Db, ReturnType<typeof prepareLoadAgent>>();
+
+function prepareLoadAgent(db: Db) {
+  return db
     .select({ project: projects, agent: agents })
     .from(agents)
     .innerJoin(projects, eq(agents.projectId, projects.id))
-    .where(and(or(eq(projects.slug, slugify(key)), eq(projects.humanKey, key)), eq(agents.nameKey, nameKeyOf(agentName))))
-    .limit(1);
+    .where(
+      and(
+        or(eq(projects.slug, sql.placeholder("slug")), eq(projects.humanKey, sql.placeholder("humanKey"))),
+        eq(agents.nameKey, sql.placeholder("nameKey")),
+      ),
+    )
+    .limit(1)
+    .prepare();
+}
+
+function loadAgentQuery(db: Db): ReturnType<typeof prepareLoadAgent> {
+  let query = loadAgentQueries.get(db);
+  if (!query) {
+    query = prepareLoadAgent(db);
+    loadAgentQueries.set(db, query);
+  }
+  return query;
+}
+
+/** The agent row and its project, or NOT_FOUND naming which one is missing. */
+export async function loadAgent(db: Db, projectKey: string, agentName: string): Promise<{ project: Project; row: AgentRow }> {
+  const key = projectKey.trim();
+  const [hit] = await loadAgentQuery(db).all({ slug: slugify(key), humanKey: key, nameKey: nameKeyOf(agentName) });
   if (hit) return { project: toProject(hit.project), row: hit.agent };
   const project = await resolveProject(db, projectKey);
   throw new AppError(

@@ -6,7 +6,6 @@
  * `contacts_only` accepts only thread participants, overlapping claims and the sender's own approved link.
  * Cross-project recipients need an approved link (or `open`).
  */
-import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db";
 import { nowIso } from "../shared/time";
 import { CONTACT_REQUEST_TOPIC, normalizePolicy } from "./contacts";
@@ -90,37 +89,45 @@ export async function evaluateContacts(
   return verdict;
 }
 
+/** SQL text for the raw D1 binding with its parameters, numbered ?1… in the text. */
+export interface RawSql {
+  sql: string;
+  params: unknown[];
+}
+
 /**
  * The per-candidate rule columns (link_out, link_in, denied, exchanged, in_thread) for a query whose rows
- * expose the candidate agent id as `c.id`; resolveRecipients folds them into its own query.
+ * expose the candidate agent id as `c.id`, with parameters numbered from ?`first`; resolveRecipients folds them
+ * into its own query. Plain SQL because it sits on the send path, where building it per call showed in profiles.
  */
-export function contactFlagColumns(sender: { id: number; projectId: number }, threadId: string | null): SQL {
+export function contactFlagColumns(sender: { id: number; projectId: number }, threadId: string | null, first: number): RawSql {
   const now = nowIso();
   const cutoff = new Date(Date.now() - EXCHANGE_WINDOW_SECONDS * 1000).toISOString();
   // A numeric thread id also names the message that seeded it (thread "<id>").
   const seedId = threadId !== null && /^\d{1,15}$/.test(threadId) ? Number(threadId) : -1;
-  const inThread =
-    threadId === null
-      ? sql`0`
-      : sql`EXISTS (
-          SELECT 1 FROM messages m
-          WHERE m.project_id = ${sender.projectId} AND (m.thread_id = ${threadId} OR (m.id = ${seedId} AND m.thread_id IS NULL))
-            AND (m.sender_id = c.id OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = c.id))
-            AND (m.sender_id = ${sender.id} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = ${sender.id})))`;
-  return sql`
-      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = ${sender.id} AND k.to_agent_id = c.id
-              AND k.status = 'approved' AND (k.expires_ts IS NULL OR k.expires_ts > ${now})) AS link_out,
-      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = c.id AND k.to_agent_id = ${sender.id}
-              AND k.status = 'approved' AND (k.expires_ts IS NULL OR k.expires_ts > ${now})) AS link_in,
-      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = ${sender.id} AND k.to_agent_id = c.id
+  const params = [sender.id, now, cutoff, CONTACT_REQUEST_TOPIC, sender.projectId, threadId, seedId];
+  const [senderId, nowTs, cutoffTs, requestTopic, projectId, thread, seed] = params.map((_, i) => `?${first + i}`);
+  return {
+    params,
+    sql: `
+      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = ${senderId} AND k.to_agent_id = c.id
+              AND k.status = 'approved' AND (k.expires_ts IS NULL OR k.expires_ts > ${nowTs})) AS link_out,
+      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = c.id AND k.to_agent_id = ${senderId}
+              AND k.status = 'approved' AND (k.expires_ts IS NULL OR k.expires_ts > ${nowTs})) AS link_in,
+      EXISTS (SELECT 1 FROM contacts k WHERE k.from_agent_id = ${senderId} AND k.to_agent_id = c.id
               AND k.status = 'blocked') AS denied,
       (EXISTS (SELECT 1 FROM messages m JOIN message_recipients r ON r.message_id = m.id
-               WHERE m.sender_id = ${sender.id} AND r.agent_id = c.id AND m.created_ts > ${cutoff}
-                 AND coalesce(m.topic, '') <> ${CONTACT_REQUEST_TOPIC})
+               WHERE m.sender_id = ${senderId} AND r.agent_id = c.id AND m.created_ts > ${cutoffTs}
+                 AND coalesce(m.topic, '') <> ${requestTopic})
        OR EXISTS (SELECT 1 FROM message_recipients r JOIN messages m ON m.id = r.message_id
-               WHERE r.agent_id = ${sender.id} AND m.sender_id = c.id AND r.created_ts > ${cutoff}
-                 AND coalesce(m.topic, '') <> ${CONTACT_REQUEST_TOPIC})) AS exchanged,
-      ${inThread} AS in_thread`;
+               WHERE r.agent_id = ${senderId} AND m.sender_id = c.id AND r.created_ts > ${cutoffTs}
+                 AND coalesce(m.topic, '') <> ${requestTopic})) AS exchanged,
+      (${thread} IS NOT NULL AND EXISTS (
+          SELECT 1 FROM messages m
+          WHERE m.project_id = ${projectId} AND (m.thread_id = ${thread} OR (m.id = ${seed} AND m.thread_id IS NULL))
+            AND (m.sender_id = c.id OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = c.id))
+            AND (m.sender_id = ${senderId} OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.agent_id = ${senderId})))) AS in_thread`,
+  };
 }
 
 /** One query answers every rule for every candidate. */
@@ -130,10 +137,10 @@ async function loadFlags(
   candidates: readonly PolicyRecipient[],
   threadId: string | null,
 ): Promise<Map<number, ContactFlags>> {
-  const ids = JSON.stringify(candidates.map((c) => c.id));
-  const rows = await db.all<ContactFlags>(sql`
-    WITH c(id) AS (SELECT value FROM json_each(${ids}))
-    SELECT c.id AS id, ${contactFlagColumns(sender, threadId)}
-    FROM c`);
+  const flags = contactFlagColumns(sender, threadId, 2);
+  const { results: rows } = await db.$client
+    .prepare(`WITH c(id) AS (SELECT value FROM json_each(?1)) SELECT c.id AS id, ${flags.sql} FROM c`)
+    .bind(JSON.stringify(candidates.map((c) => c.id)), ...flags.params)
+    .all<ContactFlags>();
   return new Map(rows.map((row) => [Number(row.id), row]));
 }

@@ -3,9 +3,7 @@
  * kept in step by triggers. Policy (contacts, names, visibility) is decided by callers before this runs;
  * system notices (contact intros, claim force-release notes) call it directly and bypass contact policy.
  */
-import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
-import { messageRecipients, messages, type Db } from "../db";
+import type { Db } from "../db";
 import { nowIso } from "../shared/time";
 
 export type RecipientKind = "to" | "cc" | "bcc";
@@ -31,9 +29,6 @@ export interface StoredMessage {
   created_ts: string;
 }
 
-/** D1 binds at most 100 parameters per statement; a recipient row binds three. */
-const RECIPIENT_ROWS_PER_STATEMENT = 30;
-
 /** Subjects longer than this are cut (the original's limit; mail clients truncate anyway). */
 export const SUBJECT_MAX_CHARS = 200;
 
@@ -43,53 +38,46 @@ export async function storeMessage(db: Db, message: NewMessage): Promise<StoredM
   return stored!;
 }
 
+// The send path's one write, as plain SQL on the raw binding: no query building per call.
+const INSERT_MESSAGE = `INSERT INTO messages (project_id, sender_id, thread_id, topic, subject, body_md, importance, ack_required, attachments, created_ts)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, created_ts`;
+// A batch is one transaction on a single-writer database, so the newest message id is the one just inserted.
+// All recipients go in one statement (json_each), whatever their number: D1 binds at most 100 parameters.
+const INSERT_RECIPIENTS = `INSERT INTO message_recipients (message_id, agent_id, kind, created_ts)
+  SELECT (SELECT max(id) FROM messages), json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?)`;
+
 /**
  * Writes messages and their recipients in one D1 batch (one transaction: all or nothing); the sender's
- * last_active_ts is kept fresh by requireActingAgent. Each message's recipient rows follow its INSERT in the batch and take its id
- * from max(id), so no round trip is needed between them.
+ * last_active_ts is kept fresh by requireActingAgent. Each message's recipient rows follow its INSERT in the batch
+ * and take its id from max(id), so no round trip is needed between them.
  */
 export async function storeMessages(db: Db, list: readonly NewMessage[]): Promise<StoredMessage[]> {
+  const d1 = db.$client;
   const now = nowIso();
-  const statements: BatchItem<"sqlite">[] = [];
-  const insertPositions: number[] = [];
+  const statements: D1PreparedStatement[] = [];
   for (const message of list) {
     const createdTs = message.createdTs ?? now;
-    insertPositions.push(statements.length);
     statements.push(
-      db
-        .insert(messages)
-        .values({
-          projectId: message.projectId,
-          senderId: message.senderId,
-          threadId: message.threadId ?? null,
-          topic: message.topic ?? null,
-          subject: message.subject.slice(0, SUBJECT_MAX_CHARS),
-          bodyMd: message.bodyMd,
-          importance: message.importance ?? "normal",
-          ackRequired: message.ackRequired ?? false,
-          attachments: JSON.stringify(message.attachments ?? []),
-          createdTs,
-        })
-        .returning({ id: messages.id, createdTs: messages.createdTs }),
+      d1.prepare(INSERT_MESSAGE).bind(
+        message.projectId,
+        message.senderId,
+        message.threadId ?? null,
+        message.topic ?? null,
+        message.subject.slice(0, SUBJECT_MAX_CHARS),
+        message.bodyMd,
+        message.importance ?? "normal",
+        message.ackRequired ? 1 : 0,
+        JSON.stringify(message.attachments ?? []),
+        createdTs,
+      ),
+      d1.prepare(INSERT_RECIPIENTS).bind(createdTs, JSON.stringify(dedupeRecipients(message.recipients).map((r) => [r.agentId, r.kind]))),
     );
-    for (const rows of chunk(dedupeRecipients(message.recipients), RECIPIENT_ROWS_PER_STATEMENT)) {
-      statements.push(
-        db.insert(messageRecipients).values(
-          rows.map((r) => ({
-            // A batch is one transaction on a single-writer database, so the newest message id is ours.
-            messageId: sql`(SELECT max(${messages.id}) FROM ${messages})`,
-            agentId: r.agentId,
-            kind: r.kind,
-            createdTs,
-          })),
-        ),
-      );
-    }
   }
-  const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
-  return insertPositions.map((position) => {
-    const [row] = results[position] as Array<{ id: number; createdTs: string }>;
-    return { id: row!.id, created_ts: row!.createdTs };
+  const results = await d1.batch<{ id: number; created_ts: string }>(statements);
+  // Statements alternate message, recipients: the message rows are at the even positions.
+  return list.map((_, i) => {
+    const row = results[2 * i]!.results[0]!;
+    return { id: row.id, created_ts: row.created_ts };
   });
 }
 
@@ -102,12 +90,6 @@ function dedupeRecipients(recipients: NewMessage["recipients"]): Array<{ agentId
     if (current === undefined || rank[r.kind] < rank[current]) byAgent.set(r.agentId, r.kind);
   }
   return [...byAgent].map(([agentId, kind]) => ({ agentId, kind }));
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /**
