@@ -1,83 +1,27 @@
 /**
- * Git objects (blobs, trees, commits) built by isomorphic-git. isomorphic-git writes loose objects through a
- * file-system client; we hand it an in-memory one that only collects what it writes, so the result of a commit
- * is a set of `objects/xx/yyyy` entries (zlib-deflated, exactly what git's dumb HTTP protocol serves) that the
- * archive writer then stores in R2. In workerd isomorphic-git hashes with crypto.subtle and deflates with
- * CompressionStream('deflate'), so no object format is written by hand here.
+ * Git objects (blobs, trees, commits) encoded by hand, as git itself does:
+ *
+ *   blob:   the file's bytes.
+ *   tree:   per entry `<mode> <name>\0<20-byte id>`, mode `100644` (file) or `40000` (directory, no leading 0),
+ *           sorted byte-wise on the UTF-8 names with a directory compared as `name/`.
+ *   commit: `tree`, `parent` (if any), `author` and `committer` header lines, a blank line, the message.
+ *
+ * An object's id is the SHA-1 of `<type> <byte length>\0<content>`. The builder keeps the raw content: pack.ts
+ * deflates each object once when it writes the commit's pack.
  */
-import * as git from "isomorphic-git";
+import { hex, sha1, unhex } from "./bytes";
 
-const GITDIR = "/archive.git";
+export type ObjectType = "blob" | "tree" | "commit";
 
-/** A loose object as git stores it: path `objects/ab/cdef…`, zlib-deflated `type size\0content`. */
-export interface LooseObject {
+/** A git object before compression: what a pack entry is made of. */
+export interface GitObject {
   oid: string;
-  path: string;
-  deflated: Uint8Array;
-}
-
-/**
- * isomorphic-git stats every object before writing it, so "not found" is the common answer: one shared error
- * (it only reads `code`) instead of a new Error and stack trace per object.
- */
-const NOT_FOUND = Object.freeze(Object.assign(new Error("ENOENT: no such object"), { code: "ENOENT" }));
-
-function notFound(): Error {
-  return NOT_FOUND;
-}
-
-/**
- * Collects the objects isomorphic-git writes. Only the calls writeBlob/writeTree/writeCommit make are served:
- * `stat` (is the gitdir a directory, does an object exist), `writeFile` and `mkdir`.
- */
-class CollectingFs {
-  readonly written = new Map<string, Uint8Array>();
-  readonly promises = {
-    stat: async (path: string) => this.#stat(path),
-    lstat: async (path: string) => this.#stat(path),
-    readFile: async (path: string) => {
-      const data = this.written.get(path);
-      if (!data) throw notFound();
-      return data;
-    },
-    writeFile: async (path: string, data: Uint8Array | string) => {
-      this.written.set(path, typeof data === "string" ? new TextEncoder().encode(data) : new Uint8Array(data));
-    },
-    mkdir: async () => undefined,
-    rmdir: async () => undefined,
-    unlink: async (path: string) => void this.written.delete(path),
-    readdir: async () => [],
-    readlink: async (path: string) => {
-      throw notFound();
-    },
-    symlink: async () => undefined,
-    chmod: async () => undefined,
-  };
-
-  #stat(path: string) {
-    const isDir = path === GITDIR;
-    const data = this.written.get(path);
-    if (!isDir && !data) throw notFound();
-    return {
-      type: isDir ? "dir" : "file",
-      mode: isDir ? 0o40755 : 0o100644,
-      size: data?.byteLength ?? 0,
-      ino: 0,
-      mtimeMs: 0,
-      ctimeMs: 0,
-      uid: 1,
-      gid: 1,
-      dev: 1,
-      isFile: () => !isDir,
-      isDirectory: () => isDir,
-      isSymbolicLink: () => false,
-    };
-  }
+  type: ObjectType;
+  content: Uint8Array;
 }
 
 export interface TreeEntry {
-  mode: "100644" | "040000";
-  path: string;
+  name: string;
   oid: string;
   type: "blob" | "tree";
 }
@@ -89,40 +33,78 @@ export interface Signature {
   timestamp: number;
 }
 
-/** Builds the objects of one commit; `objects()` lists everything written so far. */
+const encoder = new TextEncoder();
+
+const MODES = { blob: encoder.encode("100644 "), tree: encoder.encode("40000 ") };
+
+/** A tree entry with its name in UTF-8, which both the order and the encoding use. */
+interface EncodedEntry {
+  entry: TreeEntry;
+  name: Uint8Array;
+}
+
+/** Builds the objects of one commit; `objects()` lists each distinct object built so far. */
 export class ObjectBuilder {
-  readonly #fs = new CollectingFs();
+  readonly #objects = new Map<string, GitObject>();
 
   blob(content: string | Uint8Array): Promise<string> {
-    const blob = typeof content === "string" ? new TextEncoder().encode(content) : content;
-    return git.writeBlob({ fs: this.#fs, gitdir: GITDIR, blob });
+    return this.#add("blob", typeof content === "string" ? encoder.encode(content) : content);
   }
 
-  /** isomorphic-git sorts entries in git's order (directories compare as `name/`). */
   tree(entries: TreeEntry[]): Promise<string> {
-    return git.writeTree({ fs: this.#fs, gitdir: GITDIR, tree: entries });
+    const encoded = entries.map((entry): EncodedEntry => ({ entry, name: encoder.encode(entry.name) }));
+    encoded.sort(gitOrder);
+    const content = new Uint8Array(encoded.reduce((n, e) => n + MODES[e.entry.type].byteLength + e.name.byteLength + 1 + 20, 0));
+    let at = 0;
+    for (const { entry, name } of encoded) {
+      content.set(MODES[entry.type], at);
+      at += MODES[entry.type].byteLength;
+      content.set(name, at);
+      at += name.byteLength + 1; // the NUL after the name is the fresh buffer's zero
+      content.set(unhex(entry.oid), at);
+      at += 20;
+    }
+    return this.#add("tree", content);
   }
 
   commit(input: { tree: string; parent?: string; message: string; author: Signature }): Promise<string> {
-    const person = { ...input.author, timezoneOffset: 0 };
-    return git.writeCommit({
-      fs: this.#fs,
-      gitdir: GITDIR,
-      commit: {
-        tree: input.tree,
-        parent: input.parent ? [input.parent] : [],
-        author: person,
-        committer: person,
-        message: input.message.endsWith("\n") ? input.message : `${input.message}\n`,
-      },
-    });
+    const { name, email, timestamp } = input.author;
+    const person = `${name} <${email}> ${timestamp} +0000`;
+    const parent = input.parent ? `parent ${input.parent}\n` : "";
+    const text = `tree ${input.tree}\n${parent}author ${person}\ncommitter ${person}\n\n${normalizeMessage(input.message)}`;
+    return this.#add("commit", encoder.encode(text));
   }
 
-  objects(): LooseObject[] {
-    const prefix = `${GITDIR}/`;
-    return [...this.#fs.written].map(([path, deflated]) => {
-      const relative = path.slice(prefix.length);
-      return { oid: relative.slice("objects/".length).replace("/", ""), path: relative, deflated };
-    });
+  objects(): GitObject[] {
+    return [...this.#objects.values()];
   }
+
+  async #add(type: ObjectType, content: Uint8Array): Promise<string> {
+    const header = encoder.encode(`${type} ${content.byteLength}\0`);
+    const raw = new Uint8Array(header.byteLength + content.byteLength);
+    raw.set(header);
+    raw.set(content, header.byteLength);
+    const oid = hex(await sha1(raw));
+    if (!this.#objects.has(oid)) this.#objects.set(oid, { oid, type, content });
+    return oid;
+  }
+}
+
+/**
+ * git's tree order (base_name_compare): names compared byte-wise; where one name is a prefix of the other, the
+ * shorter continues with `/` if it is a directory and ends otherwise.
+ */
+function gitOrder(a: EncodedEntry, b: EncodedEntry): number {
+  const common = Math.min(a.name.byteLength, b.name.byteLength);
+  for (let i = 0; i < common; i++) if (a.name[i] !== b.name[i]) return a.name[i]! - b.name[i]!;
+  const next = (e: EncodedEntry) => e.name[common] ?? (e.entry.type === "tree" ? 0x2f : 0);
+  return next(a) - next(b);
+}
+
+/**
+ * The message as the archive's earlier commits (written through isomorphic-git) carried it, so the same job
+ * still yields the same commit: no CRs, no leading newlines, exactly one trailing newline.
+ */
+function normalizeMessage(message: string): string {
+  return `${message.replace(/\r/g, "").replace(/^\n+/, "").replace(/\n+$/, "")}\n`;
 }

@@ -12,7 +12,8 @@
  * Merged-away packs leave `info/packs` at once but stay in R2 for RETIRED_PACK_GRACE_MS: a clone that read the
  * list just before a merge can still fetch what it listed.
  */
-import { buildPack, MAX_MERGED_PACK_OBJECTS, mergePacks, packList, type BuiltPack, type StoredObject } from "./pack";
+import type { GitObject } from "./git-objects";
+import { buildPack, MAX_MERGED_PACK_OBJECTS, mergePacks, packList, type BuiltPack } from "./pack";
 
 /** How long a merged-away pack stays fetchable (ms): longer than a dumb-protocol clone of a large archive takes. */
 const RETIRED_PACK_GRACE_MS = 15 * 60_000;
@@ -39,7 +40,7 @@ export class ArchivePacker {
   }
 
   /** Uploads a pack of a commit's objects and lists it; record it with `record` in the commit's transaction. */
-  async upload(prefix: string, objects: StoredObject[]): Promise<UploadedPack> {
+  async upload(prefix: string, objects: GitObject[]): Promise<UploadedPack> {
     const built = await buildPack(objects);
     await this.#publish(prefix, built, [...this.packNames(), built.name]);
     return { name: built.name, objects: new Set(objects.map((o) => o.oid)).size };

@@ -270,19 +270,19 @@ export class ArchiveWriter {
     for (const dir of order) {
       const entries = new Map<string, TreeEntry>();
       for (const f of this.sql.exec<{ name: string; oid: string }>(`SELECT name, oid FROM archive_files WHERE dir = ?`, dir)) {
-        entries.set(f.name, { mode: "100644", path: f.name, oid: f.oid, type: "blob" });
+        entries.set(f.name, { name: f.name, oid: f.oid, type: "blob" });
       }
       for (const d of this.sql.exec<{ name: string; oid: string }>(`SELECT name, oid FROM archive_dirs WHERE dir = ?`, dir)) {
-        entries.set(d.name, { mode: "040000", path: d.name, oid: d.oid, type: "tree" });
+        entries.set(d.name, { name: d.name, oid: d.oid, type: "tree" });
       }
       for (const [path, oid] of files) {
         const parts = split(path);
-        if (parts.dir === dir) entries.set(parts.name, { mode: "100644", path: parts.name, oid, type: "blob" });
+        if (parts.dir === dir) entries.set(parts.name, { name: parts.name, oid, type: "blob" });
       }
       for (const [path, oid] of rebuilt) {
         if (path === "") continue;
         const parts = split(path);
-        if (parts.dir === dir) entries.set(parts.name, { mode: "040000", path: parts.name, oid, type: "tree" });
+        if (parts.dir === dir) entries.set(parts.name, { name: parts.name, oid, type: "tree" });
       }
       rebuilt.set(dir, await builder.tree([...entries.values()]));
     }
