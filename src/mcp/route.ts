@@ -43,10 +43,10 @@ mcpRoutes.post("/", async (c) => {
     if (principal.kind === "oauth") c.header("WWW-Authenticate", insufficientScopeChallenge(c.env));
     throw err;
   }
-  await enforceRateLimits(c.env, principal, calls);
+  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
+  await enforceRateLimits(c.env, principal, calls, waitUntil);
 
   const db = createDb(c.env.DB);
-  const waitUntil = (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise);
   const server = buildMcpServer({
     env: c.env,
     db,

@@ -1,8 +1,9 @@
 /** /mcp authentication and authorisation: static token, JWT (HS256 and JWKS), roles, rate limits. */
 import { createExecutionContext, env } from "cloudflare:test";
 import { importJWK, SignJWT } from "jose";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import { app } from "../../src/app";
+import { RateLimiter } from "../../src/auth";
 
 const SECRET = "hs256-test-secret-with-enough-entropy-0123456789";
 const AUDIENCE = "https://pigeonhole.test/mcp";
@@ -164,6 +165,30 @@ describe("rate limits", () => {
     const limited = await post(token, callTool("health_check"), limits);
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
     expect(((await limited.json()) as { error: { type: string } }).error.type).toBe("RATE_LIMITED");
+  });
+
+  it("admits exactly N calls a minute, then answers 429 with retry_after_seconds", async () => {
+    const token = await hsToken({ role: "writer", sub: crypto.randomUUID() });
+    const limits = { RATE_LIMIT_PER_MINUTE: "4" };
+    for (let i = 0; i < 4; i++) expect((await post(token, callTool("health_check"), limits)).status).toBe(200);
+    const limited = await post(token, callTool("health_check"), limits);
+    expect(limited.status).toBe(429);
+    const { error } = (await limited.json()) as { error: { type: string; details: { retry_after_seconds: number } } };
+    expect(error.type).toBe("RATE_LIMITED");
+    expect(error.details.retry_after_seconds).toBeGreaterThanOrEqual(1);
+    expect(limited.headers.get("Retry-After")).toBe(String(error.details.retry_after_seconds));
+  });
+
+  it("spends leased tokens: a burst under the default limits makes few limiter calls", async () => {
+    const token = await hsToken({ role: "writer", sub: crypto.randomUUID() });
+    const leases = vi.spyOn(RateLimiter.prototype, "lease");
+    try {
+      for (let i = 0; i < 40; i++) expect((await post(token, callTool("health_check"))).status).toBe(200);
+      expect(leases.mock.calls.length).toBeGreaterThan(0);
+      expect(leases.mock.calls.length).toBeLessThanOrEqual(10);
+    } finally {
+      leases.mockRestore();
+    }
   });
 
   it("limits each tool separately within a credential", async () => {
