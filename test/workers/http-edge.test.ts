@@ -61,6 +61,25 @@ describe("/mcp request edge", () => {
     expect(error.message).toContain(String(4 * 1024 * 1024));
   });
 
+  it("reads a chunked body (no Content-Length) under the same bound: a small one is served, an endless one gets 413", async () => {
+    const chunked = (chunks: string[]) =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(new TextEncoder().encode(next));
+        },
+      });
+    const small = await SELF.fetch("http://127.0.0.1/mcp", { method: "POST", headers, body: chunked([healthCall.slice(0, 20), healthCall.slice(20)]) });
+    expect(small.status).toBe(200);
+    expect(((await small.json()) as { id: number }).id).toBe(7);
+
+    const megabyte = "x".repeat(1024 * 1024);
+    const huge = await SELF.fetch("http://127.0.0.1/mcp", { method: "POST", headers, body: chunked(['{"padding": "', ...Array(6).fill(megabyte), '"}']) });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { type: string } }).error.type).toBe("PAYLOAD_TOO_LARGE");
+  });
+
   it("answers a wrong bearer with 401 and the challenge naming the resource metadata", async () => {
     const res = await SELF.fetch("http://127.0.0.1/mcp", { method: "POST", headers: { ...headers, Authorization: "Bearer wrong-token" }, body: healthCall });
     expect(res.status).toBe(401);
