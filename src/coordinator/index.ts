@@ -50,6 +50,7 @@ export {
 } from "./claims-actions";
 export {
   convertInlineImages,
+  messageAttachmentsRequired,
   prepareMessageAttachments,
   readAttachmentBlob,
   storeAttachment,

@@ -72,7 +72,7 @@ export async function resolveRecipients(
   ].filter((a) => a.raw !== "");
   if (parsed.length === 0) return { recipients: [], flags: new Map() };
   const wanted = parsed.map((a) => ({ slug: a.project ?? home.slug, key: nameKeyOf(a.name) }));
-  const flagColumns = flagsFor ? contactFlagColumns(flagsFor.sender, flagsFor.threadId, 2) : undefined;
+  const flagColumns = flagsFor ? contactFlagColumns({ id: "?2", projectId: "?3" }, flagsFor.threadId, 4) : undefined;
   const { results: hits } = await db.$client
     .prepare(
       `WITH w(slug, name_key) AS (
@@ -84,7 +84,7 @@ export async function resolveRecipients(
        )
        SELECT c.*, EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = c.id) AS listening ${flagColumns ? `, ${flagColumns.sql}` : ""} FROM c`,
     )
-    .bind(JSON.stringify(wanted), ...(flagColumns?.params ?? []))
+    .bind(JSON.stringify(wanted), ...(flagsFor ? [flagsFor.sender.id, flagsFor.sender.projectId, ...flagColumns!.params] : []))
     .all<AgentHit>();
   const byAddress = new Map(hits.map((h) => [`${h.slug}\u0000${h.name_key}`, h]));
   const unknown: ParsedAddress[] = [];

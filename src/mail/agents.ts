@@ -192,7 +192,7 @@ export async function requireActingAgent(
   if (row.retiredAt !== null) {
     throw new AppError("AGENT_RETIRED", `Agent ${row.name} is retired; call unretire_agent first.`, { agent: row.name });
   }
-  await touchAgent(db, row);
+  await refreshActivity(db, row.id, row.lastActiveTs);
   return { project, agent: { id: row.id, name: row.name } };
 }
 
@@ -236,11 +236,12 @@ export async function loadAgent(db: Db, projectKey: string, agentName: string): 
   );
 }
 
-async function touchAgent(db: Db, row: AgentRow): Promise<void> {
-  const stale = Date.parse(row.lastActiveTs) < Date.now() - ACTIVITY_REFRESH_SECONDS * 1000;
+/** Moves an agent's last_active_ts to now when it is more than ACTIVITY_REFRESH_SECONDS old (at most one write a minute). */
+export async function refreshActivity(db: Db, agentId: number, lastActiveTs: string): Promise<void> {
+  const stale = Date.parse(lastActiveTs) < Date.now() - ACTIVITY_REFRESH_SECONDS * 1000;
   if (!stale) return;
   await db
     .update(agents)
     .set({ lastActiveTs: nowIso() })
-    .where(and(eq(agents.id, row.id), sql`${agents.lastActiveTs} < ${nowIso()}`));
+    .where(and(eq(agents.id, agentId), sql`${agents.lastActiveTs} < ${nowIso()}`));
 }

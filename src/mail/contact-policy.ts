@@ -97,16 +97,18 @@ export interface RawSql {
 
 /**
  * The per-candidate rule columns (link_out, link_in, denied, exchanged, in_thread) for a query whose rows
- * expose the candidate agent id as `c.id`, with parameters numbered from ?`first`; resolveRecipients folds them
- * into its own query. Plain SQL because it sits on the send path, where building it per call showed in profiles.
+ * expose the candidate agent id as `c.id`. The sender is given as SQL expressions (bound parameters, or columns of
+ * the caller's query); the columns' own parameters are numbered from ?`first`. Plain SQL because it sits on the
+ * send path, where building it per call showed in profiles.
  */
-export function contactFlagColumns(sender: { id: number; projectId: number }, threadId: string | null, first: number): RawSql {
+export function contactFlagColumns(sender: { id: string; projectId: string }, threadId: string | null, first: number): RawSql {
   const now = nowIso();
   const cutoff = new Date(Date.now() - EXCHANGE_WINDOW_SECONDS * 1000).toISOString();
   // A numeric thread id also names the message that seeded it (thread "<id>").
   const seedId = threadId !== null && /^\d{1,15}$/.test(threadId) ? Number(threadId) : -1;
-  const params = [sender.id, now, cutoff, CONTACT_REQUEST_TOPIC, sender.projectId, threadId, seedId];
-  const [senderId, nowTs, cutoffTs, requestTopic, projectId, thread, seed] = params.map((_, i) => `?${first + i}`);
+  const params = [now, cutoff, CONTACT_REQUEST_TOPIC, threadId, seedId];
+  const [nowTs, cutoffTs, requestTopic, thread, seed] = params.map((_, i) => `?${first + i}`);
+  const { id: senderId, projectId } = sender;
   return {
     params,
     sql: `
@@ -137,10 +139,10 @@ async function loadFlags(
   candidates: readonly PolicyRecipient[],
   threadId: string | null,
 ): Promise<Map<number, ContactFlags>> {
-  const flags = contactFlagColumns(sender, threadId, 2);
+  const flags = contactFlagColumns({ id: "?2", projectId: "?3" }, threadId, 4);
   const { results: rows } = await db.$client
     .prepare(`WITH c(id) AS (SELECT value FROM json_each(?1)) SELECT c.id AS id, ${flags.sql} FROM c`)
-    .bind(JSON.stringify(candidates.map((c) => c.id)), ...flags.params)
+    .bind(JSON.stringify(candidates.map((c) => c.id)), sender.id, sender.projectId, ...flags.params)
     .all<ContactFlags>();
   return new Map(rows.map((row) => [Number(row.id), row]));
 }

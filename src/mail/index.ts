@@ -29,6 +29,7 @@ export {
   type MessagePayload,
   IMPORTANCE_LEVELS,
 } from "./send";
+export { sendMessageAs, type AgentCredentials } from "./one-trip-send";
 export { fetchInbox, fetchOutbox, normalizeLimit, type InboxFilter, type InboxItem, type OutboxItem } from "./inbox";
 export { markMessageRead, acknowledgeMessage } from "./receipts";
 export { loadVisibleMessage, messageView, type VisibleMessage } from "./visibility";

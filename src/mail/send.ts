@@ -10,7 +10,7 @@ import type { ActingAgent } from "./agents";
 import { resolveRecipients, type ResolvedRecipient } from "./addresses";
 import { evaluateContacts, NO_CONTACT_SIGNALS, type ContactSignals, type PolicyRecipient } from "./contact-policy";
 import { requestContact } from "./contacts";
-import { storeMessages, SUBJECT_MAX_CHARS, type DeliveredMessage, type InboxNotifier, type NewMessage } from "./delivery";
+import { storeMessages, SUBJECT_MAX_CHARS, type DeliveredMessage, type InboxNotifier } from "./delivery";
 import { listBroadcastTargets } from "./directory";
 import { loadVisibleMessage } from "./visibility";
 
@@ -19,15 +19,17 @@ export const TOPIC_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const IMPORTANCE_LEVELS = ["low", "normal", "high", "urgent"] as const;
 export type Importance = (typeof IMPORTANCE_LEVELS)[number];
 
-/** Ports a send needs from outside mail/: push notifications and claim overlaps (both optional). */
 /**
  * Where attachment bytes go (the coordinator's R2 store): called once the send is known to go ahead, before
  * the D1 write, so a refused send stores nothing. It may rewrite the body (inline images become references).
  */
 export interface AttachmentPort {
+  /** Whether prepare would store anything for this body (attachments passed, or inline images in it). */
+  required(bodyMd: string): boolean;
   prepare(bodyMd: string): Promise<{ bodyMd: string; attachments: unknown[] }>;
 }
 
+/** Ports a send needs from outside mail/: push notifications, claim overlaps and attachments (all optional). */
 export interface SendDeps {
   notifier?: InboxNotifier | undefined;
   signals?: ContactSignals | undefined;
@@ -209,13 +211,55 @@ async function requireContact(db: Db, acting: ActingAgent, required: readonly Po
   );
 }
 
-interface DeliverOptions {
+export interface DeliverOptions {
   subject: string;
   bodyMd: string;
   importance?: string | undefined;
   ackRequired?: boolean | undefined;
   threadId: string | null;
   topic: string | null;
+}
+
+/** Subject as stored (one line, at most SUBJECT_MAX_CHARS), with a warning when it had to be cut. */
+export function cleanSubject(raw: string): { subject: string; warnings: string[] } {
+  const subject = raw.replace(SUBJECT_CONTROL_CHARS, " ");
+  if (subject.length <= SUBJECT_MAX_CHARS) return { subject, warnings: [] };
+  return {
+    subject: subject.slice(0, SUBJECT_MAX_CHARS),
+    warnings: [`subject was cut to ${SUBJECT_MAX_CHARS} characters (it had ${subject.length}).`],
+  };
+}
+
+/** What every copy of one send shares. */
+export interface DeliveryContent {
+  subject: string;
+  bodyMd: string;
+  importance: string;
+  ackRequired: boolean;
+  threadId: string | null;
+  topic: string | null;
+  attachments: unknown[];
+  createdTs: string;
+}
+
+export function deliveryContent(options: DeliverOptions, subject: string, prepared: { bodyMd: string; attachments: unknown[] }): DeliveryContent {
+  return {
+    subject,
+    bodyMd: prepared.bodyMd.replace(/\u0000/g, ""),
+    importance: options.importance ?? "normal",
+    ackRequired: options.ackRequired ?? false,
+    threadId: options.threadId,
+    topic: options.topic,
+    attachments: prepared.attachments,
+    createdTs: nowIso(),
+  };
+}
+
+/** One stored copy: the project it went to, its recipients there (as addressed), and its id. */
+export interface StoredCopy {
+  projectId: number;
+  recipients: readonly ResolvedRecipient[];
+  id: number;
 }
 
 /** Writes one message per target project in one batch and shapes the deliveries. */
@@ -226,54 +270,54 @@ export async function deliver(
   options: DeliverOptions,
   deps: SendDeps,
 ): Promise<SendResult> {
-  const warnings: string[] = [];
-  let subject = options.subject.replace(SUBJECT_CONTROL_CHARS, " ");
-  if (subject.length > SUBJECT_MAX_CHARS) {
-    warnings.push(`subject was cut to ${SUBJECT_MAX_CHARS} characters (it had ${subject.length}).`);
-    subject = subject.slice(0, SUBJECT_MAX_CHARS);
-  }
+  const { subject, warnings } = cleanSubject(options.subject);
   if (recipients.length === 0) {
     return { count: 0, deliveries: [], warnings: [...warnings, "No recipients: nothing was sent."] };
   }
   const prepared = deps.attachments
     ? await deps.attachments.prepare(options.bodyMd)
     : { bodyMd: options.bodyMd, attachments: [] as unknown[] };
-  const bodyMd = prepared.bodyMd.replace(/\u0000/g, "");
+  const content = deliveryContent(options, subject, prepared);
   const byProject = new Map<number, ResolvedRecipient[]>();
   for (const r of recipients) byProject.set(r.projectId, [...(byProject.get(r.projectId) ?? []), r]);
-  const createdTs = nowIso();
   const plans = [...byProject.entries()];
-  const newMessages: NewMessage[] = plans.map(([projectId, list]) => ({
-    projectId,
-    senderId: acting.agent.id,
-    recipients: list.map((r) => ({ agentId: r.id, kind: r.kind })),
-    subject,
-    bodyMd,
-    importance: options.importance ?? "normal",
-    ackRequired: options.ackRequired ?? false,
-    threadId: options.threadId,
-    topic: options.topic,
-    attachments: prepared.attachments,
-    createdTs,
-  }));
-  const stored = await storeMessages(db, newMessages);
-  const deliveries = plans.map(([projectId, list], i) => {
+  const stored = await storeMessages(
+    db,
+    plans.map(([projectId, list]) => ({
+      projectId,
+      senderId: acting.agent.id,
+      recipients: list.map((r) => ({ agentId: r.id, kind: r.kind })),
+      ...content,
+    })),
+  );
+  return announce(acting, plans.map(([projectId, list], i) => ({ projectId, recipients: list, id: stored[i]!.id })), content, warnings, deps);
+}
+
+/** Shapes the answer for stored copies and tells the notifier (push and archive) about each. */
+export async function announce(
+  acting: ActingAgent,
+  copies: readonly StoredCopy[],
+  content: DeliveryContent,
+  warnings: readonly string[],
+  deps: SendDeps,
+): Promise<SendResult> {
+  const deliveries = copies.map(({ projectId, recipients: list, id }) => {
     const label = (r: ResolvedRecipient) => (r.projectId === acting.project.id ? r.name : `${r.name}@${r.projectSlug}`);
     const payload: MessagePayload = {
-      id: stored[i]!.id,
-      subject,
-      body_md: bodyMd,
+      id,
+      subject: content.subject,
+      body_md: content.bodyMd,
       from: acting.agent.name,
       ...(projectId === acting.project.id ? {} : { from_project: acting.project.slug }),
       to: list.filter((r) => r.kind === "to").map(label),
       cc: list.filter((r) => r.kind === "cc").map(label),
       bcc: list.filter((r) => r.kind === "bcc").map(label),
-      importance: options.importance ?? "normal",
-      ack_required: options.ackRequired ?? false,
-      thread_id: options.threadId,
-      topic: options.topic,
-      created_ts: createdTs,
-      attachments: prepared.attachments,
+      importance: content.importance,
+      ack_required: content.ackRequired,
+      thread_id: content.threadId,
+      topic: content.topic,
+      created_ts: content.createdTs,
+      attachments: content.attachments,
     };
     return { project: list[0]!.projectHumanKey, payload };
   });
@@ -281,14 +325,14 @@ export async function deliver(
     await Promise.all(
       deliveries.map(({ payload }, i) => {
         // Called even with no listeners: the notifier also archives the message (the push side skips empty lists).
-        const [projectId, list] = plans[i]!;
+        const { projectId, recipients: list } = copies[i]!;
         const listeners = list.filter((r) => r.listening).map((r) => r.id);
         const message = deliveredMessage(payload, list, projectId === acting.project.id ? acting.agent.name : `${acting.agent.name}@${acting.project.slug}`);
-        return deps.notifier!.notify({ projectId, agentIds: listeners, messageId: payload.id, createdTs, message }).catch(() => undefined);
+        return deps.notifier!.notify({ projectId, agentIds: listeners, messageId: payload.id, createdTs: content.createdTs, message }).catch(() => undefined);
       }),
     );
   }
-  return warnings.length > 0 ? { count: deliveries.length, deliveries, warnings } : { count: deliveries.length, deliveries };
+  return warnings.length > 0 ? { count: deliveries.length, deliveries, warnings: [...warnings] } : { count: deliveries.length, deliveries };
 }
 
 export interface ReplyInput {

@@ -225,6 +225,11 @@ export async function readAttachmentBlob(env: Env, name: string): Promise<{ medi
  * images embedded in the body. The descriptors go into messages.attachments (JSON) and the payload. Validation
  * failures (size, count, bad base64) throw before anything is sent.
  */
+/** Whether prepareMessageAttachments would store anything: attachments were passed, or the body has inline images. */
+export function messageAttachmentsRequired(input: { body_md: string; attachments?: AttachmentInput[] | undefined }): boolean {
+  return (input.attachments?.length ?? 0) > 0 || new RegExp(INLINE_IMAGE.source, INLINE_IMAGE.flags.replace("g", "")).test(input.body_md);
+}
+
 export async function prepareMessageAttachments(
   env: Env,
   input: { body_md: string; attachments?: AttachmentInput[] | undefined } & AttachmentOptions,

@@ -7,9 +7,9 @@ import {
   markMessageRead,
   replyMessage,
   requireActingAgent,
-  sendMessage,
+  sendMessageAs,
 } from "../../mail";
-import { prepareMessageAttachments } from "../../coordinator";
+import { messageAttachmentsRequired, prepareMessageAttachments } from "../../coordinator";
 import { AppError } from "../../shared/errors";
 import { defineTool, type ToolContext } from "../tool";
 import { agentName, asList, limit, messageId, projectKey, recipients, registrationToken, sinceTs, tokenOf } from "./fields";
@@ -72,8 +72,8 @@ export const sendMessageTool = defineTool({
         { field: "attachment_paths" },
       );
     }
-    const acting = await requireActingAgent(ctx.db, input.project_key, input.sender_name, tokenOf(ctx, input.sender_token, input.registration_token));
     const attachments = {
+      required: (bodyMd: string) => messageAttachmentsRequired({ body_md: bodyMd, attachments: input.attachments }),
       prepare: async (bodyMd: string) => {
         const prepared = await prepareMessageAttachments(ctx.env, {
           body_md: bodyMd,
@@ -84,9 +84,9 @@ export const sendMessageTool = defineTool({
         return { bodyMd: prepared.body_md, attachments: prepared.attachments };
       },
     };
-    return sendMessage(
+    return sendMessageAs(
       ctx.db,
-      acting,
+      { projectKey: input.project_key, agentName: input.sender_name, token: tokenOf(ctx, input.sender_token, input.registration_token) },
       {
         to: asList(input.to) ?? [],
         cc: asList(input.cc),

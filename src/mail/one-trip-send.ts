@@ -1,0 +1,194 @@
+/**
+ * send_message in one D1 round trip, for the common case: plain recipient names in the sender's own project, no
+ * broadcast, nothing to store as an attachment. A D1 call is the dominant cost of a send, and the full path makes
+ * three (sender, recipients with their contact facts, the write).
+ *
+ * One batch (one transaction) checks the sender's token and every recipient against the contact rules that SQL can
+ * decide, and writes the message only if all pass. When the guard fails — an unknown or retired name, a wrong
+ * token, a recipient that needs approval or the claims signal — nothing is written and the full path runs, which
+ * decides again and answers with its precise error (or sends, e.g. when overlapping claims admit the recipient).
+ * So this path only ever sends what the full path would send.
+ */
+import type { Db } from "../db";
+import { sha256Hex } from "../shared/crypto";
+import { refreshActivity, requireActingAgent, type ActingAgent } from "./agents";
+import { parseAddress, type ResolvedRecipient } from "./addresses";
+import { contactFlagColumns } from "./contact-policy";
+import { SUBJECT_MAX_CHARS, type RecipientKind } from "./delivery";
+import { nameKeyOf } from "./names";
+import { slugify } from "./projects";
+import {
+  announce,
+  cleanSubject,
+  deliveryContent,
+  sendMessage,
+  validateThreadId,
+  validateTopic,
+  type SendDeps,
+  type SendInput,
+  type SendResult,
+} from "./send";
+
+export interface AgentCredentials {
+  projectKey: string;
+  agentName: string;
+  token: string | undefined;
+}
+
+/** send_message for a caller named by credentials: one round trip when it can, else the full path. */
+export async function sendMessageAs(db: Db, credentials: AgentCredentials, input: SendInput, deps: SendDeps = {}): Promise<SendResult> {
+  const sent = await sendInOneTrip(db, credentials, input, deps);
+  if (sent) return sent;
+  const acting = await requireActingAgent(db, credentials.projectKey, credentials.agentName, credentials.token);
+  return sendMessage(db, acting, input, deps);
+}
+
+const KIND_RANK: Record<RecipientKind, number> = { to: 0, cc: 1, bcc: 2 };
+
+interface FactRow {
+  sender_id: number;
+  sender_name: string;
+  project_id: number;
+  slug: string;
+  human_key: string;
+  project_created_at: string;
+  last_active_ts: string;
+  id: number;
+  name: string;
+  name_key: string;
+  contact_policy: string;
+  retired_at: string | null;
+  recipient_last_active_ts: string;
+  listening: number;
+}
+
+async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendInput, deps: SendDeps): Promise<SendResult | undefined> {
+  if (input.broadcast || credentials.token === undefined || credentials.token === "") return undefined;
+  if (deps.attachments?.required(input.bodyMd)) return undefined;
+  let threadId: string | null;
+  let topic: string | null;
+  try {
+    threadId = validateThreadId(input.threadId);
+    topic = validateTopic(input.topic);
+  } catch {
+    return undefined;
+  }
+  const addressed = [
+    ...input.to.map((a) => parseAddress(a, "to")),
+    ...(input.cc ?? []).map((a) => parseAddress(a, "cc")),
+    ...(input.bcc ?? []).map((a) => parseAddress(a, "bcc")),
+  ].filter((a) => a.raw !== "");
+  if (addressed.length === 0 || addressed.some((a) => a.project !== null)) return undefined;
+
+  // One recipient row per agent, the strongest kind winning (as storeMessages records them).
+  const strongest = new Map<string, RecipientKind>();
+  for (const a of addressed) {
+    const key = nameKeyOf(a.name);
+    const seen = strongest.get(key);
+    if (seen === undefined || KIND_RANK[a.kind] < KIND_RANK[seen]) strongest.set(key, a.kind);
+  }
+  const { subject, warnings } = cleanSubject(input.subject);
+  const content = deliveryContent({ ...input, threadId, topic }, subject, { bodyMd: input.bodyMd, attachments: [] });
+  const key = credentials.projectKey.trim();
+  const statements = oneTripStatements(threadId);
+  const shared = [slugify(key), key, nameKeyOf(credentials.agentName), await sha256Hex(credentials.token), JSON.stringify([...strongest]), strongest.size];
+  const d1 = db.$client;
+  const [inserted, , facts] = await d1.batch([
+    d1.prepare(statements.insertMessage).bind(
+      ...shared,
+      ...statements.flagParams,
+      content.subject.slice(0, SUBJECT_MAX_CHARS),
+      content.bodyMd,
+      content.importance,
+      content.ackRequired ? 1 : 0,
+      JSON.stringify(content.attachments),
+      content.createdTs,
+      content.threadId,
+      content.topic,
+    ),
+    d1.prepare(statements.insertRecipients).bind(...shared, ...statements.flagParams, content.createdTs),
+    d1.prepare(statements.facts).bind(...shared.slice(0, 5)),
+  ]);
+  const message = (inserted!.results as Array<{ id: number }>)[0];
+  if (!message) return undefined;
+
+  const rows = facts!.results as unknown as FactRow[];
+  const first = rows[0]!;
+  const acting: ActingAgent = {
+    project: { id: first.project_id, slug: first.slug, human_key: first.human_key, created_at: first.project_created_at },
+    agent: { id: first.sender_id, name: first.sender_name },
+  };
+  const byKey = new Map(rows.map((row) => [row.name_key, row]));
+  const recipients: ResolvedRecipient[] = addressed.map((a) => {
+    const row = byKey.get(nameKeyOf(a.name))!;
+    return {
+      id: row.id,
+      name: row.name,
+      projectId: first.project_id,
+      projectSlug: first.slug,
+      projectHumanKey: first.human_key,
+      policy: row.contact_policy,
+      retiredAt: row.retired_at,
+      lastActiveTs: row.recipient_last_active_ts,
+      kind: a.kind,
+      listening: Boolean(row.listening),
+    };
+  });
+  await refreshActivity(db, first.sender_id, first.last_active_ts);
+  return announce(acting, [{ projectId: first.project_id, recipients, id: message.id }], content, warnings, deps);
+}
+
+/** The acting agent, found by its token digest (?4): the sender of every statement below. */
+const SENDER = `s AS (
+  SELECT a.id, a.name, a.project_id, a.last_active_ts, p.slug, p.human_key, p.created_at
+  FROM agents a JOIN projects p ON p.id = a.project_id
+  WHERE (p.slug = ?1 OR p.human_key = ?2) AND a.name_key = ?3 AND a.token_hash = ?4 AND a.retired_at IS NULL
+  LIMIT 1
+)`;
+
+/**
+ * The batch's SQL. Parameters ?1-?6 are shared: project slug, project human key, sender name key, token digest,
+ * the recipients as JSON [[name_key, kind], …] and their count; the contact rule columns follow from ?7.
+ */
+function oneTripStatements(threadId: string | null) {
+  const flags = contactFlagColumns({ id: "s.id", projectId: "s.project_id" }, threadId, 7);
+  const next = 7 + flags.params.length;
+  const placeholders = (count: number) => Array.from({ length: count }, (_, i) => `?${next + i}`);
+  // The sender (by token), the addressed agents of its project, and whether every one of them may be written to
+  // by the rules SQL can decide (evaluateContacts without the claims signal). Writing this message cannot turn any
+  // of it false: the rules only look for earlier mail, contacts and retirements.
+  const scope = `
+    WITH ${SENDER},
+    w(name_key, kind) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?5)),
+    c AS (
+      SELECT a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, w.kind
+      FROM w JOIN s JOIN agents a ON a.project_id = s.project_id AND a.name_key = w.name_key
+    ),
+    f AS (SELECT c.*, lower(trim(c.contact_policy)) AS policy, ${flags.sql} FROM c JOIN s),
+    ok AS (
+      SELECT count(*) = ?6 AS pass FROM f JOIN s
+      WHERE f.retired_at IS NULL AND (f.id = s.id OR (f.policy <> 'block_all' AND NOT f.denied AND (
+        f.policy = 'open' OR f.in_thread OR f.link_out OR (f.policy <> 'contacts_only' AND (f.link_in OR f.exchanged))
+      )))
+    )`;
+  const [subject, body, importance, ack, attachments, createdTs, thread, topic] = placeholders(8);
+  return {
+    flagParams: flags.params,
+    insertMessage: `${scope}
+      INSERT INTO messages (project_id, sender_id, thread_id, topic, subject, body_md, importance, ack_required, attachments, created_ts)
+      SELECT s.project_id, s.id, ${thread}, ${topic}, ${subject}, ${body}, ${importance}, ${ack}, ${attachments}, ${createdTs}
+      FROM s JOIN ok WHERE ok.pass
+      RETURNING id`,
+    // A batch is one transaction on a single-writer database, so the newest message id is the one just inserted.
+    insertRecipients: `${scope}
+      INSERT INTO message_recipients (message_id, agent_id, kind, created_ts)
+      SELECT (SELECT max(id) FROM messages), c.id, c.kind, ${placeholders(1)[0]} FROM c JOIN ok WHERE ok.pass`,
+    facts: `
+      WITH ${SENDER},
+      w(name_key) AS (SELECT json_extract(value, '$[0]') FROM json_each(?5))
+      SELECT s.id AS sender_id, s.name AS sender_name, s.project_id, s.slug, s.human_key, s.created_at AS project_created_at,
+             s.last_active_ts, a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts AS recipient_last_active_ts,
+             EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = a.id) AS listening
+      FROM w JOIN s JOIN agents a ON a.project_id = s.project_id AND a.name_key = w.name_key`,
+  };
+}
