@@ -1,16 +1,16 @@
 /**
- * Worker-side entry points of the archive. The mail context calls these after its D1 write, in the background:
+ * Worker-side entry points of the archive. The mail context tells the project's coordinator about new mail after its
+ * D1 write, in the background (`followProjectMail`); the coordinator reads the messages from D1 itself.
  *
- *   ctx.waitUntil(archiveMessage(env, message))
- *
- * A message is durable once D1 has it; the archive follows. Each call is idempotent by message id, retried here
- * if the coordinator call itself fails, retried by the coordinator's alarm if the R2 upload fails, and anything
- * still missing is re-derived from D1 by `repairArchive`.
+ * A message is durable once D1 has it; the archive follows. Direct writes (`archiveMessage`, profiles) are
+ * idempotent by key, retried here if the coordinator call itself fails, retried by the coordinator's alarm if the R2
+ * upload fails, and anything still missing is re-derived from D1 by `repairArchive`.
  */
 import type { ArchiveAgentProfile, ArchiveMessage } from "./archive/documents";
-import type { EnqueueOutcome } from "./archive/writer";
 import type { ArchiveOutcome } from "./coordinator-impl";
+import type { ArchiveProject } from "./archive-d1";
 import { coordinatorFor, type ProjectRef } from "./claims-service";
+import { MAIL_FOLLOW_PING_INTERVAL_MS } from "./constants";
 
 /** Coordinator calls per archive write before giving up to the repair path. */
 const ARCHIVE_CALL_ATTEMPTS = 3;
@@ -41,12 +41,21 @@ export function archiveMessage(env: Env, message: ArchiveMessage): Promise<Archi
   return withRetry(`message:${message.id}`, () => coordinatorFor(env, message.project).archiveMessage(message));
 }
 
+/** When this isolate last told each project's coordinator about new mail (project id → ms). */
+const lastTold = new Map<number, number>();
+
 /**
- * Hands a just-sent message to its project's archive, which commits it with the rest of the burst within about a
- * second (the send path). Idempotent by id; never throws.
+ * Tells a project's archive that D1 has new mail (the send path); it reads and commits the burst within about a
+ * second. At most one tell per project per MAIL_FOLLOW_PING_INTERVAL_MS from this isolate: the pass an earlier
+ * tell scheduled is followed by another that sees every send skipped here (MAIL_FOLLOW_TRAILING_MS). Never throws.
  */
-export function queueMessageArchive(env: Env, message: ArchiveMessage): Promise<EnqueueOutcome | undefined> {
-  return withRetry(`message:${message.id}`, () => coordinatorFor(env, message.project).queueMessage(message));
+export async function followProjectMail(env: Env, project: ArchiveProject): Promise<void> {
+  const now = Date.now();
+  if (now - (lastTold.get(project.id) ?? -Infinity) < MAIL_FOLLOW_PING_INTERVAL_MS) return;
+  lastTold.set(project.id, now);
+  const told = await withRetry(`mail:${project.slug}`, () => coordinatorFor(env, project).followMail(project).then(() => true));
+  // Not told: the next send tells again instead of waiting out the interval.
+  if (!told) lastTold.delete(project.id);
 }
 
 /** Commits an agent's profile (on register and profile updates). Never throws. */

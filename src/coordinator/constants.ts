@@ -29,3 +29,19 @@ export const CLAIMS_ARCHIVE_DELAY_MS = 1_000;
  * rewrite and one pack, and the archive trails D1 (the record) by about this much.
  */
 export const MESSAGES_ARCHIVE_DELAY_MS = 1_000;
+
+/**
+ * A Worker isolate tells a project's coordinator about new mail at most this often (ms); sends in between rely on
+ * the pass that tell already scheduled (see MAIL_FOLLOW_TRAILING_MS).
+ */
+export const MAIL_FOLLOW_PING_INTERVAL_MS = 250;
+
+/**
+ * After an archive pass that ran within this long of the last "new mail" tell (ms), one more pass follows: a send
+ * whose tell was skipped committed to D1 within MAIL_FOLLOW_PING_INTERVAL_MS of an earlier tell, so a pass that ran
+ * before it landed is always followed by one that sees it. Generous, to absorb clock skew between isolates.
+ */
+export const MAIL_FOLLOW_TRAILING_MS = 2_000;
+
+/** Messages read from D1 per archive pass; a full page schedules the next pass at once. */
+export const MAIL_FOLLOW_PAGE = 200;

@@ -4,7 +4,16 @@
  * (`{error}`) because custom Error fields do not survive the RPC boundary; the Worker side rethrows them.
  */
 import { AppError } from "../shared/errors";
-import { ARCHIVE_RETRY_DELAY_MS, CLAIMS_ARCHIVE_DELAY_MS, DEFAULT_CLAIM_TTL_SECONDS, MESSAGES_ARCHIVE_DELAY_MS } from "./constants";
+import { createDb } from "../db";
+import {
+  ARCHIVE_RETRY_DELAY_MS,
+  CLAIMS_ARCHIVE_DELAY_MS,
+  DEFAULT_CLAIM_TTL_SECONDS,
+  MAIL_FOLLOW_PAGE,
+  MAIL_FOLLOW_TRAILING_MS,
+  MESSAGES_ARCHIVE_DELAY_MS,
+} from "./constants";
+import { loadArchiveMessages, type ArchiveProject } from "./archive-d1";
 import { ClaimsStore, type Changed, type ClaimSelector } from "./claims-store";
 import { claimsJob, messageJob, profileJob, type ArchiveAgentProfile, type ArchiveMessage } from "./archive/documents";
 import { ArchiveWriter, type ArchiveHead, type ArchiveLogEntry, type DrainReport, type EnqueueOutcome } from "./archive/writer";
@@ -46,10 +55,14 @@ export class CoordinatorImpl {
   readonly #archive: ArchiveWriter;
   /** The alarm time as last read or set (null: none armed); undefined until first needed. */
   #alarmAt: number | null | undefined;
+  /** When the last "new mail" tell arrived; undefined since this object woke (then assume just now). */
+  #toldAt: number | undefined;
+  /** Whether D1 may hold mail the archive has not read yet (another pass is due). */
+  #mailBehind = false;
 
   constructor(
     private readonly ctx: DurableObjectState,
-    env: Env,
+    private readonly env: Env,
   ) {
     this.#claims = new ClaimsStore(ctx.storage);
     this.#archive = new ArchiveWriter(ctx.storage, env.ARCHIVE);
@@ -139,14 +152,19 @@ export class CoordinatorImpl {
   }
 
   /**
-   * Queues the message's files and answers at once; the alarm commits them within MESSAGES_ARCHIVE_DELAY_MS,
-   * together with every other write queued meanwhile (the send path: one tree rewrite and one pack per burst).
+   * The project has new mail in D1 (the send path). Answers at once; the alarm reads every message past the
+   * archive's cursor within MESSAGES_ARCHIVE_DELAY_MS and commits the burst as one commit. D1 is the record and the
+   * archive follows it, so a tell that never arrives only delays the archive until the next one.
    */
-  async queueMessage(message: ArchiveMessage): Promise<EnqueueOutcome> {
-    this.#rememberSlug(message.project.slug);
-    const outcome = this.#archive.enqueue(`message:${message.id}`, messageJob(message));
-    if (outcome === "queued") await this.#scheduleAlarm(MESSAGES_ARCHIVE_DELAY_MS);
-    return outcome;
+  async followMail(project: ArchiveProject): Promise<void> {
+    if (this.#followed?.id !== project.id) {
+      this.#rememberSlug(project.slug);
+      this.#setMeta("mail_project", JSON.stringify(project));
+      this.#followed = project;
+    }
+    this.#toldAt = Date.now();
+    this.#mailBehind = true;
+    await this.#scheduleAlarm(MESSAGES_ARCHIVE_DELAY_MS);
   }
 
   async archiveProfile(slug: string, profile: ArchiveAgentProfile): Promise<ArchiveOutcome> {
@@ -167,9 +185,12 @@ export class CoordinatorImpl {
     return this.#archive.log(limit);
   }
 
-  /** Commits whatever is queued (used by repair and tests); the alarm does the same on its own. */
+  /** Reads the mail D1 has past the cursor and commits whatever is queued (used by repair and tests); the alarm does the same. */
   async flushArchive(slug: string): Promise<DrainReport> {
     this.#rememberSlug(slug);
+    while (await this.#readMail()) {
+      // a full page: read on
+    }
     const report = await this.#archive.drain(slug);
     await this.#scheduleAlarm();
     return report;
@@ -187,9 +208,48 @@ export class CoordinatorImpl {
         claimsJob("expire", "coordinator", expired, this.#claims.list(true, now), new Date(now).toISOString()),
       );
     }
+    let fullPage = false;
+    if (this.#mailBehind || this.#followed === undefined) {
+      fullPage = await this.#readMail();
+      if (this.#followed) {
+        // A pass close to the last tell is followed by one more (see MAIL_FOLLOW_TRAILING_MS).
+        this.#toldAt ??= now;
+        this.#mailBehind = fullPage || now - this.#toldAt < MAIL_FOLLOW_TRAILING_MS;
+      }
+    }
     const slug = this.#slug();
     if (slug && this.#archive.pendingCount() > 0) await this.#archive.drain(slug);
-    await this.#scheduleAlarm();
+    await this.#scheduleAlarm(fullPage ? 0 : MESSAGES_ARCHIVE_DELAY_MS);
+  }
+
+  /** The project whose mail this archive follows (told by followMail, kept in meta across restarts). */
+  #followed: ArchiveProject | undefined;
+
+  /**
+   * Queues the messages D1 holds past the cursor (one page) and moves the cursor in the same step, so each message
+   * is queued once; the writer's idempotency keys make re-reading after a crash harmless. True when the page was full.
+   */
+  async #readMail(): Promise<boolean> {
+    this.#followed ??= this.#meta<ArchiveProject>("mail_project");
+    const project = this.#followed;
+    if (!project) return false;
+    const cursor = this.#meta<number>("mail_cursor") ?? 0;
+    const page = await loadArchiveMessages(createDb(this.env.DB), project, cursor, MAIL_FOLLOW_PAGE);
+    if (page.length === 0) return false;
+    this.ctx.storage.transactionSync(() => {
+      for (const message of page) this.#archive.enqueue(`message:${message.id}`, messageJob(message));
+      this.#setMeta("mail_cursor", JSON.stringify(page.at(-1)!.id));
+    });
+    return page.length === MAIL_FOLLOW_PAGE;
+  }
+
+  #meta<T>(key: string): T | undefined {
+    const row = this.ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  #setMeta(key: string, value: string): void {
+    this.ctx.storage.sql.exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value);
   }
 
   async #archiveJob(slug: string, key: string, build: () => ReturnType<typeof messageJob>): Promise<ArchiveOutcome> {
@@ -222,10 +282,10 @@ export class CoordinatorImpl {
     return result;
   }
 
-  /** Arms the alarm for the earliest of: the next lease expiry, and (jobs queued) now + archiveDelayMs. */
+  /** Arms the alarm for the earliest of: the next lease expiry, and (jobs queued or mail unread) now + archiveDelayMs. */
   async #scheduleAlarm(archiveDelayMs = ARCHIVE_RETRY_DELAY_MS): Promise<void> {
     const candidates = [this.#claims.nextExpiry()];
-    if (this.#archive.pendingCount() > 0) candidates.push(Date.now() + archiveDelayMs);
+    if (this.#mailBehind || this.#archive.pendingCount() > 0) candidates.push(Date.now() + archiveDelayMs);
     const next = Math.min(...candidates.filter((t): t is number => t !== undefined));
     if (!Number.isFinite(next)) return;
     // The armed time is remembered (this object is the only one setting it) so that a burst of writes does not

@@ -63,4 +63,4 @@ export {
   type AttachmentOptions,
 } from "./attachments/store";
 export { attachmentRoutes } from "./attachments/http";
-export { archiveAgentById, archiveMessageById, archivingNotifier, claimsContactSignals } from "./mail-hooks";
+export { archiveAgentById, archivingNotifier, claimsContactSignals } from "./mail-hooks";

@@ -7,9 +7,8 @@
  */
 import { eq } from "drizzle-orm";
 import { projects, type Db } from "../db";
-import type { ArchiveMessage } from "./archive/documents";
-import { archiveStoredAgent, archiveStoredMessage, type ArchiveProject } from "./archive-d1";
-import { queueMessageArchive } from "./archive-service";
+import { archiveStoredAgent, type ArchiveProject } from "./archive-d1";
+import { followProjectMail } from "./archive-service";
 import { coordinatorFor } from "./claims-service";
 
 interface DeliveryEvent {
@@ -17,8 +16,8 @@ interface DeliveryEvent {
   agentIds: readonly number[];
   messageId: number;
   createdTs: string;
-  /** The stored message, when the sender passes it along: archived as is, without reading it back from D1. */
-  message?: ArchiveMessage;
+  /** The message's project, when the sender has it at hand (saves looking it up by id). */
+  project?: ArchiveProject;
 }
 
 interface Notifier {
@@ -30,10 +29,14 @@ async function projectById(db: Db, projectId: number): Promise<ArchiveProject | 
   return row ? { id: row.id, slug: row.slug, human_key: row.humanKey } : undefined;
 }
 
-/** Archives a stored message given only its project id and message id (never throws). */
-export async function archiveMessageById(env: Env, db: Db, projectId: number, messageId: number): Promise<void> {
-  const project = await projectById(db, projectId);
-  if (project) await archiveStoredMessage(env, db, project, messageId);
+/** Tells the project's archive about new mail, given only its id (never throws). */
+async function followMailById(env: Env, db: Db, projectId: number): Promise<void> {
+  try {
+    const project = await projectById(db, projectId);
+    if (project) await followProjectMail(env, project);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", event: "archive_follow_failed", projectId, error: String(err) }));
+  }
 }
 
 /** Archives an agent's profile given its project id and agent id (never throws). */
@@ -42,11 +45,14 @@ export async function archiveAgentById(env: Env, db: Db, projectId: number, agen
   if (project) await archiveStoredAgent(env, db, project, agentId);
 }
 
-/** Wraps a push notifier so that each delivery is also committed to the archive, off the request path. */
+/**
+ * Wraps a push notifier so that each delivery also reaches the archive, off the request path: the project's
+ * coordinator is told that D1 has new mail and commits it with the rest of the burst.
+ */
 export function archivingNotifier(env: Env, db: Db, waitUntil: (promise: Promise<unknown>) => void, inner?: Notifier): Notifier {
   return {
     async notify(event) {
-      waitUntil(event.message ? queueMessageArchive(env, event.message) : archiveMessageById(env, db, event.projectId, event.messageId));
+      waitUntil(event.project ? followProjectMail(env, event.project) : followMailById(env, db, event.projectId));
       await inner?.notify(event);
     },
   };

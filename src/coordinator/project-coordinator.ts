@@ -5,6 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ArchiveAgentProfile, ArchiveMessage } from "./archive/documents";
+import type { ArchiveProject } from "./archive-d1";
 import { CoordinatorImpl, type ClaimInput, type SelectorInput } from "./coordinator-impl";
 import type { AgentRef } from "./types";
 
@@ -62,8 +63,8 @@ export class ProjectCoordinator extends DurableObject<Env> {
     return this.#impl.archiveMessage(message);
   }
 
-  queueMessage(message: ArchiveMessage) {
-    return this.#impl.queueMessage(message);
+  followMail(project: ArchiveProject) {
+    return this.#impl.followMail(project);
   }
 
   archiveProfile(slug: string, profile: ArchiveAgentProfile) {

@@ -2,6 +2,8 @@
  * The coordinator's SQLite schema, as ordered migrations; `meta.schema_version` records how many ran.
  *
  * Tables:
+ *  - meta: schema_version; project_slug; mail_project (the project whose D1 mail the archive follows) and
+ *    mail_cursor (the last message id read from D1 into the outbox).
  *  - claims: one row per lease. A partial unique index keeps one live row per (agent, pattern), so re-claiming
  *    updates in place. Released/expired rows stay as history (released_ts + release_reason).
  *  - agent_activity: last claim/check call per agent, one input to the force-release inactivity rule.

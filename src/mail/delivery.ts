@@ -106,26 +106,8 @@ export interface DeliveryEvent {
   agentIds: readonly number[];
   messageId: number;
   createdTs: string;
-  /** The message as stored, named as its project sees it, when the sender has it at hand (saves a re-read). */
-  message?: DeliveredMessage;
-}
-
-/** A stored message with names instead of ids: what downstream copies (the archive) are made from. */
-export interface DeliveredMessage {
-  id: number;
-  project: { slug: string; human_key: string };
-  from: string;
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  subject: string;
-  body_md: string;
-  importance: string;
-  ack_required: boolean;
-  thread_id: string | null;
-  topic: string | null;
-  created_ts: string;
-  attachments: unknown[];
+  /** The project the message was stored in, when the sender has it at hand (saves looking it up by id). */
+  project?: { id: number; slug: string; human_key: string };
 }
 
 export interface SystemNotice {

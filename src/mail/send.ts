@@ -10,7 +10,7 @@ import type { ActingAgent } from "./agents";
 import { resolveRecipients, type ResolvedRecipient } from "./addresses";
 import { evaluateContacts, NO_CONTACT_SIGNALS, type ContactSignals, type PolicyRecipient } from "./contact-policy";
 import { requestContact } from "./contacts";
-import { storeMessages, SUBJECT_MAX_CHARS, type DeliveredMessage, type InboxNotifier } from "./delivery";
+import { storeMessages, SUBJECT_MAX_CHARS, type InboxNotifier } from "./delivery";
 import { listBroadcastTargets } from "./directory";
 import { loadVisibleMessage } from "./visibility";
 
@@ -141,35 +141,6 @@ export async function sendMessage(db: Db, acting: ActingAgent, input: SendInput,
   }
   const result = await deliver(db, acting, recipients, { ...input, threadId, topic }, deps);
   return skipped === undefined ? result : { ...result, broadcast_skipped: skipped };
-}
-
-const KIND_RANK = { to: 0, cc: 1, bcc: 2 } as const;
-
-/** The copy of a delivery its own project sees: recipients by plain name, a sender from elsewhere as Name@slug. */
-function deliveredMessage(payload: MessagePayload, recipients: readonly ResolvedRecipient[], from: string): DeliveredMessage {
-  // One entry per agent, its strongest kind winning, as storeMessages records it.
-  const strongest = new Map<number, ResolvedRecipient>();
-  for (const r of recipients) {
-    const seen = strongest.get(r.id);
-    if (!seen || KIND_RANK[r.kind] < KIND_RANK[seen.kind]) strongest.set(r.id, r);
-  }
-  const of = (kind: ResolvedRecipient["kind"]) => [...strongest.values()].filter((r) => r.kind === kind).map((r) => r.name);
-  return {
-    id: payload.id,
-    project: { slug: recipients[0]!.projectSlug, human_key: recipients[0]!.projectHumanKey },
-    from,
-    to: of("to"),
-    cc: of("cc"),
-    bcc: of("bcc"),
-    subject: payload.subject,
-    body_md: payload.body_md,
-    importance: payload.importance,
-    ack_required: payload.ack_required,
-    thread_id: payload.thread_id,
-    topic: payload.topic,
-    created_ts: payload.created_ts,
-    attachments: payload.attachments,
-  };
 }
 
 function asPolicyRecipient(r: ResolvedRecipient): PolicyRecipient {
@@ -327,8 +298,8 @@ export async function announce(
         // Called even with no listeners: the notifier also archives the message (the push side skips empty lists).
         const { projectId, recipients: list } = copies[i]!;
         const listeners = list.filter((r) => r.listening).map((r) => r.id);
-        const message = deliveredMessage(payload, list, projectId === acting.project.id ? acting.agent.name : `${acting.agent.name}@${acting.project.slug}`);
-        return deps.notifier!.notify({ projectId, agentIds: listeners, messageId: payload.id, createdTs: content.createdTs, message }).catch(() => undefined);
+        const project = { id: projectId, slug: list[0]!.projectSlug, human_key: list[0]!.projectHumanKey };
+        return deps.notifier!.notify({ projectId, agentIds: listeners, messageId: payload.id, createdTs: content.createdTs, project }).catch(() => undefined);
       }),
     );
   }
