@@ -2,7 +2,7 @@
  * Reads archived facts back from D1 (messages with their recipients and sender, agent profiles), so that the mail
  * context can archive with only an id after its own write, and repair can re-derive whatever the archive misses.
  */
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { agents, messageRecipients, messages, projects, type Db } from "../db";
 import type { ArchiveMessage } from "./archive/documents";
 import { archiveAgentProfile, archiveMessage, repairArchive, type RepairReport } from "./archive-service";
@@ -29,7 +29,8 @@ export async function loadArchiveMessages(db: Db, project: ArchiveProject, after
     .select({ messageId: messageRecipients.messageId, kind: messageRecipients.kind, name: agents.name })
     .from(messageRecipients)
     .innerJoin(agents, eq(messageRecipients.agentId, agents.id))
-    .where(inArray(messageRecipients.messageId, rows.map((r) => r.message.id)));
+    // The ids as one JSON parameter: a page may hold more ids than D1 binds parameters in one statement (100).
+    .where(sql`${messageRecipients.messageId} IN (SELECT value FROM json_each(${JSON.stringify(rows.map((r) => r.message.id))}))`);
   return rows.map(({ message, sender, senderProjectId, senderProject }) => {
     const of = (kind: string) => recipients.filter((r) => r.messageId === message.id && r.kind === kind).map((r) => r.name);
     return {

@@ -13,6 +13,7 @@ import { archivingNotifier, coordinatorFor, repairProjectArchive } from "../../s
 import { listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
 import { createDb, messages } from "../../src/db";
 import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage, setContactPolicy } from "../../src/mail";
+import { storeMessages } from "../../src/mail/delivery";
 import { prng, soakMode } from "../support/soak";
 
 const SOAK = soakMode();
@@ -172,6 +173,24 @@ describe("archiving at write time", () => {
     expect(await stub.archivedMessageIds([row!.id])).toEqual([]);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stub.archivedMessageIds([row!.id])).toEqual([row!.id]);
+  });
+
+  it("reads a page of 200 messages in one pass (more ids than one D1 statement binds) and commits them all", async () => {
+    const db = createDb(env.DB);
+    const project = await ensureProject(db, `/work/archive-page-${crypto.randomUUID()}`);
+    const [a, b] = await Promise.all([0, 1].map(() => registerAgent(db, { projectKey: project.slug, program: "p", model: "m" })));
+    const stored = await storeMessages(
+      db,
+      Array.from({ length: 230 }, (_, i) => ({ projectId: project.id, senderId: a!.id, recipients: [{ agentId: b!.id, kind: "to" as const }], subject: `Bulk ${i}`, bodyMd: `body ${i}` })),
+    );
+    const tells: Array<Promise<unknown>> = [];
+    await archivingNotifier(env, db, (p) => void tells.push(p)).notify({ projectId: project.id, agentIds: [], messageId: stored.at(-1)!.id, createdTs: stored.at(-1)!.created_ts });
+    await Promise.all(tells);
+    const stub = coordinatorFor(env, project);
+    const report = await stub.flushArchive(project.slug);
+    expect(report).toMatchObject({ pending: 0 });
+    const ids = stored.map((m) => m.id);
+    expect((await stub.archivedMessageIds(ids)).sort((x, y) => x - y)).toEqual(ids);
   });
 
   it("a send whose tell was skipped (one tell per 250 ms per isolate) is read by the pass that follows the last tell", async () => {
