@@ -10,6 +10,7 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm, SELF } from "cloudf
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { archivingNotifier, coordinatorFor, repairProjectArchive } from "../../src/coordinator";
+import { MAIL_FOLLOW_PING_INTERVAL_MS } from "../../src/coordinator/constants";
 import { listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
 import { createDb, messages } from "../../src/db";
 import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage, setContactPolicy } from "../../src/mail";
@@ -101,6 +102,8 @@ describe(`archive under write failures (${MESSAGES} messages)`, () => {
         const to = agents[(i + 1) % 3]!;
         const cc = i % 5 === 0 ? [agents[(i + 2) % 3]!.name] : [];
         sending = i;
+        // Tells are throttled per isolate: wait out the interval so the stretch starts with a tell (that fails).
+        if (i === tellsFailing.from) await new Promise((resolve) => setTimeout(resolve, MAIL_FOLLOW_PING_INTERVAL_MS + 20));
         const sent = await sendMessage(db, from, { to: [to.name], cc, subject: `Storm ${i}`, bodyMd: `Body ${i} of seed ${seed}` }, { notifier });
         expect(sent.count).toBe(1);
         // Stands in for the coordinator's alarm, so commits (and their R2 uploads) happen during the storm.
