@@ -41,7 +41,8 @@ export function parseAddress(raw: string, kind: RecipientKind): ParsedAddress {
   return { raw: text, kind, name: text, project: null };
 }
 
-interface AgentHit extends Partial<ContactFlags> {
+/** An addressed agent as recipient queries return it (the columns of `agents` and its project). */
+export interface AgentHit extends Partial<ContactFlags> {
   listening: number;
   id: number;
   name: string;
@@ -52,6 +53,21 @@ interface AgentHit extends Partial<ContactFlags> {
   project_id: number;
   slug: string;
   human_key: string;
+}
+
+export function toResolvedRecipient(hit: AgentHit, kind: RecipientKind): ResolvedRecipient {
+  return {
+    id: hit.id,
+    name: hit.name,
+    projectId: hit.project_id,
+    projectSlug: hit.slug,
+    projectHumanKey: hit.human_key,
+    policy: hit.contact_policy,
+    retiredAt: hit.retired_at,
+    lastActiveTs: hit.last_active_ts,
+    kind,
+    listening: Boolean(hit.listening),
+  };
 }
 
 /**
@@ -95,18 +111,7 @@ export async function resolveRecipients(
       unknown.push(address);
       return;
     }
-    resolved.push({
-      id: hit.id,
-      name: hit.name,
-      projectId: hit.project_id,
-      projectSlug: hit.slug,
-      projectHumanKey: hit.human_key,
-      policy: hit.contact_policy,
-      retiredAt: hit.retired_at,
-      lastActiveTs: hit.last_active_ts,
-      kind: address.kind,
-      listening: Boolean(hit.listening),
-    });
+    resolved.push(toResolvedRecipient(hit, address.kind));
   });
   if (unknown.length > 0) throw unknownRecipientsError(unknown, home);
   const flags = new Map<number, ContactFlags>();

@@ -70,7 +70,7 @@ export async function storeMessages(db: Db, list: readonly NewMessage[]): Promis
         JSON.stringify(message.attachments ?? []),
         createdTs,
       ),
-      d1.prepare(INSERT_RECIPIENTS).bind(createdTs, JSON.stringify(dedupeRecipients(message.recipients).map((r) => [r.agentId, r.kind]))),
+      d1.prepare(INSERT_RECIPIENTS).bind(createdTs, JSON.stringify([...strongestKinds(message.recipients, (r) => r.agentId)])),
     );
   }
   const results = await d1.batch<{ id: number; created_ts: string }>(statements);
@@ -81,15 +81,17 @@ export async function storeMessages(db: Db, list: readonly NewMessage[]): Promis
   });
 }
 
-/** One row per agent; the strongest visibility wins (to over cc over bcc). */
-function dedupeRecipients(recipients: NewMessage["recipients"]): Array<{ agentId: number; kind: RecipientKind }> {
-  const rank: Record<RecipientKind, number> = { to: 0, cc: 1, bcc: 2 };
-  const byAgent = new Map<number, RecipientKind>();
+const KIND_RANK: Record<RecipientKind, number> = { to: 0, cc: 1, bcc: 2 };
+
+/** One entry per recipient (by `keyOf`); the strongest visibility wins (to over cc over bcc). */
+export function strongestKinds<T extends { kind: RecipientKind }, K>(recipients: readonly T[], keyOf: (r: T) => K): Map<K, RecipientKind> {
+  const byKey = new Map<K, RecipientKind>();
   for (const r of recipients) {
-    const current = byAgent.get(r.agentId);
-    if (current === undefined || rank[r.kind] < rank[current]) byAgent.set(r.agentId, r.kind);
+    const key = keyOf(r);
+    const current = byKey.get(key);
+    if (current === undefined || KIND_RANK[r.kind] < KIND_RANK[current]) byKey.set(key, r.kind);
   }
-  return [...byAgent].map(([agentId, kind]) => ({ agentId, kind }));
+  return byKey;
 }
 
 /**

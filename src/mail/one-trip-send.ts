@@ -12,9 +12,9 @@
 import type { Db } from "../db";
 import { sha256Hex } from "../shared/crypto";
 import { refreshActivity, requireActingAgent, type ActingAgent } from "./agents";
-import { parseAddress, type ResolvedRecipient } from "./addresses";
+import { parseAddress, toResolvedRecipient, type AgentHit } from "./addresses";
 import { contactFlagColumns } from "./contact-policy";
-import { SUBJECT_MAX_CHARS, type RecipientKind } from "./delivery";
+import { strongestKinds } from "./delivery";
 import { nameKeyOf } from "./names";
 import { slugify } from "./projects";
 import {
@@ -43,23 +43,12 @@ export async function sendMessageAs(db: Db, credentials: AgentCredentials, input
   return sendMessage(db, acting, input, deps);
 }
 
-const KIND_RANK: Record<RecipientKind, number> = { to: 0, cc: 1, bcc: 2 };
-
-interface FactRow {
+/** A recipient row of the batch's last statement, with the sender's facts beside it. */
+interface FactRow extends AgentHit {
   sender_id: number;
   sender_name: string;
-  project_id: number;
-  slug: string;
-  human_key: string;
+  sender_last_active_ts: string;
   project_created_at: string;
-  last_active_ts: string;
-  id: number;
-  name: string;
-  name_key: string;
-  contact_policy: string;
-  retired_at: string | null;
-  recipient_last_active_ts: string;
-  listening: number;
 }
 
 async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendInput, deps: SendDeps): Promise<SendResult | undefined> {
@@ -81,12 +70,7 @@ async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendI
   if (addressed.length === 0 || addressed.some((a) => a.project !== null)) return undefined;
 
   // One recipient row per agent, the strongest kind winning (as storeMessages records them).
-  const strongest = new Map<string, RecipientKind>();
-  for (const a of addressed) {
-    const key = nameKeyOf(a.name);
-    const seen = strongest.get(key);
-    if (seen === undefined || KIND_RANK[a.kind] < KIND_RANK[seen]) strongest.set(key, a.kind);
-  }
+  const strongest = strongestKinds(addressed, (a) => nameKeyOf(a.name));
   const { subject, warnings } = cleanSubject(input.subject);
   const content = deliveryContent({ ...input, threadId, topic }, subject, { bodyMd: input.bodyMd, attachments: [] });
   const key = credentials.projectKey.trim();
@@ -97,7 +81,7 @@ async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendI
     d1.prepare(statements.insertMessage).bind(
       ...shared,
       ...statements.flagParams,
-      content.subject.slice(0, SUBJECT_MAX_CHARS),
+      content.subject,
       content.bodyMd,
       content.importance,
       content.ackRequired ? 1 : 0,
@@ -119,22 +103,8 @@ async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendI
     agent: { id: first.sender_id, name: first.sender_name },
   };
   const byKey = new Map(rows.map((row) => [row.name_key, row]));
-  const recipients: ResolvedRecipient[] = addressed.map((a) => {
-    const row = byKey.get(nameKeyOf(a.name))!;
-    return {
-      id: row.id,
-      name: row.name,
-      projectId: first.project_id,
-      projectSlug: first.slug,
-      projectHumanKey: first.human_key,
-      policy: row.contact_policy,
-      retiredAt: row.retired_at,
-      lastActiveTs: row.recipient_last_active_ts,
-      kind: a.kind,
-      listening: Boolean(row.listening),
-    };
-  });
-  await refreshActivity(db, first.sender_id, first.last_active_ts);
+  const recipients = addressed.map((a) => toResolvedRecipient(byKey.get(nameKeyOf(a.name))!, a.kind));
+  await refreshActivity(db, first.sender_id, first.sender_last_active_ts);
   return announce(acting, [{ projectId: first.project_id, recipients, id: message.id }], content, warnings, deps);
 }
 
@@ -186,8 +156,8 @@ function oneTripStatements(threadId: string | null) {
     facts: `
       WITH ${SENDER},
       w(name_key) AS (SELECT json_extract(value, '$[0]') FROM json_each(?5))
-      SELECT s.id AS sender_id, s.name AS sender_name, s.project_id, s.slug, s.human_key, s.created_at AS project_created_at,
-             s.last_active_ts, a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts AS recipient_last_active_ts,
+      SELECT s.id AS sender_id, s.name AS sender_name, s.last_active_ts AS sender_last_active_ts, s.created_at AS project_created_at,
+             a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, a.project_id, s.slug, s.human_key,
              EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = a.id) AS listening
       FROM w JOIN s JOIN agents a ON a.project_id = s.project_id AND a.name_key = w.name_key`,
   };
