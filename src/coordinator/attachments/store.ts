@@ -177,6 +177,8 @@ export async function storeAttachments(env: Env, inputs: AttachmentInput[], opti
 }
 
 const INLINE_IMAGE = /!\[([^\]]*)\]\((data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]+)\)/gi;
+/** The same pattern without `g`, so `test` keeps no lastIndex between calls (it runs on every send). */
+const HAS_INLINE_IMAGE = new RegExp(INLINE_IMAGE.source, INLINE_IMAGE.flags.replace("g", ""));
 
 /**
  * Converts the data-URI images embedded in a markdown body: each becomes a WebP data URI (small) or a link to
@@ -220,15 +222,16 @@ export async function readAttachmentBlob(env: Env, name: string): Promise<{ medi
   };
 }
 
+/** Whether prepareMessageAttachments would store anything: attachments were passed, or the body has inline images. */
+export function messageAttachmentsRequired(input: { body_md: string; attachments?: AttachmentInput[] | undefined }): boolean {
+  return (input.attachments?.length ?? 0) > 0 || HAS_INLINE_IMAGE.test(input.body_md);
+}
+
 /**
  * Everything send_message needs in one call, before its D1 write: stores `attachments` and converts data-URI
  * images embedded in the body. The descriptors go into messages.attachments (JSON) and the payload. Validation
  * failures (size, count, bad base64) throw before anything is sent.
  */
-/** Whether prepareMessageAttachments would store anything: attachments were passed, or the body has inline images. */
-export function messageAttachmentsRequired(input: { body_md: string; attachments?: AttachmentInput[] | undefined }): boolean {
-  return (input.attachments?.length ?? 0) > 0 || new RegExp(INLINE_IMAGE.source, INLINE_IMAGE.flags.replace("g", "")).test(input.body_md);
-}
 
 export async function prepareMessageAttachments(
   env: Env,
