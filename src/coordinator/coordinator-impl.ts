@@ -15,6 +15,7 @@ import {
 } from "./constants";
 import { loadArchiveMessages, type ArchiveProject } from "./archive-d1";
 import { ClaimsStore, type Changed, type ClaimSelector } from "./claims-store";
+import { sha1Hex } from "./archive/bytes";
 import { claimsJob, messageJob, profileJob, type ArchiveAgentProfile, type ArchiveMessage } from "./archive/documents";
 import { ArchiveWriter, type ArchiveHead, type ArchiveLogEntry, type DrainReport, type EnqueueOutcome } from "./archive/writer";
 import { SCHEMA_MIGRATIONS, SCHEMA_VERSION } from "./schema";
@@ -59,6 +60,8 @@ export class CoordinatorImpl {
   #toldAt: number | undefined;
   /** Whether D1 may hold mail the archive has not read yet (another pass is due). */
   #mailBehind = false;
+  /** The project whose mail this archive follows (told by followMail, kept in meta across restarts). */
+  #followed: ArchiveProject | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -168,7 +171,7 @@ export class CoordinatorImpl {
   }
 
   async archiveProfile(slug: string, profile: ArchiveAgentProfile): Promise<ArchiveOutcome> {
-    const key = `profile:${profile.name}:${await digest(JSON.stringify(profile))}`;
+    const key = `profile:${profile.name}:${await sha1Hex(JSON.stringify(profile))}`;
     return this.#archiveJob(slug, key, () => profileJob(profile, profile.last_active_ts));
   }
 
@@ -222,9 +225,6 @@ export class CoordinatorImpl {
     await this.#scheduleAlarm(fullPage ? 0 : MESSAGES_ARCHIVE_DELAY_MS);
   }
 
-  /** The project whose mail this archive follows (told by followMail, kept in meta across restarts). */
-  #followed: ArchiveProject | undefined;
-
   /**
    * Queues the messages D1 holds past the cursor (one page) and moves the cursor in the same step, so each message
    * is queued once; the writer's idempotency keys make re-reading after a crash harmless. True when the page was full.
@@ -244,8 +244,12 @@ export class CoordinatorImpl {
   }
 
   #meta<T>(key: string): T | undefined {
-    const row = this.ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    const text = this.#metaText(key);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  #metaText(key: string): string | undefined {
+    return this.ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]?.value;
   }
 
   #setMeta(key: string, value: string): void {
@@ -303,9 +307,7 @@ export class CoordinatorImpl {
   }
 
   #slug(): string | undefined {
-    return this.ctx.storage.sql
-      .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'project_slug'`)
-      .toArray()[0]?.value;
+    return this.#metaText("project_slug");
   }
 }
 
@@ -318,9 +320,4 @@ function capture<T>(fn: () => T): RpcResult<T> {
     }
     throw err;
   }
-}
-
-async function digest(text: string): Promise<string> {
-  const bytes = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -2,7 +2,7 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { archiveMessage, coordinatorFor } from "../../src/coordinator";
-import { archiveMessageFixture as message, inflate } from "./archive-objects";
+import { archiveMessageFixture as message, hex, inflate } from "./archive-objects";
 import { ArchivePacker } from "../../src/coordinator/archive/packer";
 import { objectPrefix } from "../../src/coordinator/archive/writer";
 import { createDb } from "../../src/db";
@@ -22,7 +22,7 @@ function get(slug: string, file: string) {
 
 
 async function sha1Hex(bytes: Uint8Array): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-1", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-1", bytes)));
 }
 
 function crc32(bytes: Uint8Array): number {
@@ -105,10 +105,6 @@ function walk(head: string, objects: Map<string, PackedObject>): string[] {
     oid = /^parent (\w+)/m.exec(commit!.text)?.[1];
   }
   return subjects;
-}
-
-function hex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 describe("archive packs", () => {

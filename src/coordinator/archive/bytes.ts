@@ -1,7 +1,12 @@
-/** Byte helpers shared by the archive's object and pack encoders. */
+/** Byte helpers shared by the archive's object and pack encoders, its writer and the coordinator. */
 
 export async function sha1(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-1", bytes));
+}
+
+/** SHA-1 of a string's UTF-8 bytes, in hex (short stable names: claim files, profile job keys). */
+export async function sha1Hex(text: string): Promise<string> {
+  return hex(await sha1(new TextEncoder().encode(text)));
 }
 
 export function concat(parts: Uint8Array[]): Uint8Array {

@@ -9,7 +9,7 @@
  * An object's id is the SHA-1 of `<type> <byte length>\0<content>`. The builder keeps the raw content: pack.ts
  * deflates each object once when it writes the commit's pack.
  */
-import { hex, sha1, unhex } from "./bytes";
+import { concat, hex, sha1, unhex } from "./bytes";
 
 export type ObjectType = "blob" | "tree" | "commit";
 
@@ -80,11 +80,7 @@ export class ObjectBuilder {
   }
 
   async #add(type: ObjectType, content: Uint8Array): Promise<string> {
-    const header = encoder.encode(`${type} ${content.byteLength}\0`);
-    const raw = new Uint8Array(header.byteLength + content.byteLength);
-    raw.set(header);
-    raw.set(content, header.byteLength);
-    const oid = hex(await sha1(raw));
+    const oid = hex(await sha1(concat([encoder.encode(`${type} ${content.byteLength}\0`), content])));
     if (!this.#objects.has(oid)) this.#objects.set(oid, { oid, type, content });
     return oid;
   }

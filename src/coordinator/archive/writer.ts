@@ -7,6 +7,7 @@
  * and the job queued for the alarm to retry. Re-running a job is harmless: objects are content-addressed and the
  * job key (message:<id>, …) is recorded as done in the same transaction that moves the ref.
  */
+import { sha1Hex } from "./bytes";
 import { ObjectBuilder, type TreeEntry } from "./git-objects";
 import type { ArchiveJob } from "./documents";
 import { ArchivePacker } from "./packer";
@@ -316,9 +317,4 @@ function mergeJobs(jobs: ArchiveJob[]): ArchiveJob {
 function split(path: string): { dir: string; name: string } {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? { dir: "", name: path } : { dir: path.slice(0, slash), name: path.slice(slash + 1) };
-}
-
-async function sha1Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
