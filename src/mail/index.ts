@@ -29,7 +29,8 @@ export {
   type MessagePayload,
   IMPORTANCE_LEVELS,
 } from "./send";
-export { sendMessageAs, type AgentCredentials } from "./one-trip-send";
+export { sendMessageAs } from "./one-trip-send";
+export { type AgentCredentials } from "./acting-sql";
 export { fetchInbox, fetchOutbox, normalizeLimit, type InboxFilter, type InboxItem, type OutboxItem } from "./inbox";
 export { markMessageRead, acknowledgeMessage } from "./receipts";
 export { loadVisibleMessage, messageView, type VisibleMessage } from "./visibility";
@@ -42,7 +43,7 @@ export {
   CONTACT_POLICIES,
 } from "./contacts";
 export { evaluateContacts, NO_CONTACT_SIGNALS, type ContactSignals } from "./contact-policy";
-export { searchMessages, prepareFtsQuery, fallbackFtsQuery, type SearchHit } from "./search";
+export { searchMessages, searchMessagesAs, prepareFtsQuery, fallbackFtsQuery, type SearchHit } from "./search";
 export { summarizeThread, summarizeThreads, loadThread, summarize, type ThreadSummary } from "./summaries";
 export { macroStartSession, macroPrepareThread, macroContactHandshake } from "./macros";
 export { INBOX_DEFAULT_LIMIT, INBOX_MAX_LIMIT } from "./inbox";

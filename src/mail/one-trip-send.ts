@@ -10,13 +10,12 @@
  * So this path only ever sends what the full path would send.
  */
 import type { Db } from "../db";
-import { sha256Hex } from "../shared/crypto";
+import { actingAgentCte, actingAgentParams, type AgentCredentials } from "./acting-sql";
 import { refreshActivity, requireActingAgent, type ActingAgent } from "./agents";
 import { parseAddress, toResolvedRecipient, type AgentHit } from "./addresses";
 import { contactFlagColumns } from "./contact-policy";
 import { strongestKinds } from "./delivery";
 import { nameKeyOf } from "./names";
-import { slugify } from "./projects";
 import {
   announce,
   cleanSubject,
@@ -28,12 +27,6 @@ import {
   type SendInput,
   type SendResult,
 } from "./send";
-
-export interface AgentCredentials {
-  projectKey: string;
-  agentName: string;
-  token: string | undefined;
-}
 
 /** send_message for a caller named by credentials: one round trip when it can, else the full path. */
 export async function sendMessageAs(db: Db, credentials: AgentCredentials, input: SendInput, deps: SendDeps = {}): Promise<SendResult> {
@@ -52,8 +45,9 @@ interface FactRow extends AgentHit {
 }
 
 async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendInput, deps: SendDeps): Promise<SendResult | undefined> {
-  if (input.broadcast || credentials.token === undefined || credentials.token === "") return undefined;
-  if (deps.attachments?.required(input.bodyMd)) return undefined;
+  if (input.broadcast || deps.attachments?.required(input.bodyMd)) return undefined;
+  const credentialParams = await actingAgentParams(credentials);
+  if (!credentialParams) return undefined;
   let threadId: string | null;
   let topic: string | null;
   try {
@@ -73,9 +67,8 @@ async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendI
   const strongest = strongestKinds(addressed, (a) => nameKeyOf(a.name));
   const { subject, warnings } = cleanSubject(input.subject);
   const content = deliveryContent({ ...input, threadId, topic }, subject, { bodyMd: input.bodyMd, attachments: [] });
-  const key = credentials.projectKey.trim();
   const statements = oneTripStatements(threadId);
-  const shared = [slugify(key), key, nameKeyOf(credentials.agentName), await sha256Hex(credentials.token), JSON.stringify([...strongest]), strongest.size];
+  const shared = [...credentialParams, JSON.stringify([...strongest]), strongest.size];
   const d1 = db.$client;
   const [inserted, , facts] = await d1.batch([
     d1.prepare(statements.insertMessage).bind(
@@ -98,23 +91,18 @@ async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendI
 
   const rows = facts!.results as unknown as FactRow[];
   const first = rows[0]!;
-  const acting: ActingAgent = {
+  const sender: ActingAgent = {
     project: { id: first.project_id, slug: first.slug, human_key: first.human_key, created_at: first.project_created_at },
     agent: { id: first.sender_id, name: first.sender_name },
   };
   const byKey = new Map(rows.map((row) => [row.name_key, row]));
   const recipients = addressed.map((a) => toResolvedRecipient(byKey.get(nameKeyOf(a.name))!, a.kind));
   await refreshActivity(db, first.sender_id, first.sender_last_active_ts);
-  return announce(acting, [{ projectId: first.project_id, recipients, id: message.id }], content, warnings, deps);
+  return announce(sender, [{ projectId: first.project_id, recipients, id: message.id }], content, warnings, deps);
 }
 
-/** The acting agent, found by its token digest (?4): the sender of every statement below. */
-const SENDER = `s AS (
-  SELECT a.id, a.name, a.project_id, a.last_active_ts, p.slug, p.human_key, p.created_at
-  FROM agents a JOIN projects p ON p.id = a.project_id
-  WHERE (p.slug = ?1 OR p.human_key = ?2) AND a.name_key = ?3 AND a.token_hash = ?4 AND a.retired_at IS NULL
-  LIMIT 1
-)`;
+/** The acting agent, found by its token digest: the sender of every statement below. */
+const SENDER = actingAgentCte(1);
 
 /**
  * The batch's SQL. Parameters ?1-?6 are shared: project slug, project human key, sender name key, token digest,

@@ -1,6 +1,6 @@
 /** Search and summary tools. */
 import { z } from "zod";
-import { requireActingAgent, searchMessages, summarizeThread, summarizeThreads } from "../../mail";
+import { requireActingAgent, searchMessagesAs, summarizeThread, summarizeThreads } from "../../mail";
 import { defineTool } from "../tool";
 import { agentName, limit, projectKey, registrationToken, tokenOf } from "./fields";
 
@@ -20,8 +20,8 @@ export const searchMessagesTool = defineTool({
   }),
   readOnly: true,
   run: async (ctx, input) => {
-    const acting = await requireActingAgent(ctx.db, input.project_key, input.agent_name, tokenOf(ctx, input.registration_token));
-    return { messages: await searchMessages(ctx.db, acting, input.query, input.limit) };
+    const credentials = { projectKey: input.project_key, agentName: input.agent_name, token: tokenOf(ctx, input.registration_token) };
+    return { messages: await searchMessagesAs(ctx.db, credentials, input.query, input.limit) };
   },
 });
 
