@@ -69,14 +69,13 @@ export class ClaimsStore {
       const expired = this.#expireDue(now);
       const nowIso = iso(now);
       const expires = iso(now + opts.ttlSeconds * 1000);
-      const others = this.#active(now).filter((c) => c.agent_id !== agent.id);
+      // Only claims that can conflict: other agents', and of those only exclusive ones for a shared request.
+      const others = this.#activeOthers(agent.id, now, !opts.exclusive);
       const conflicts: ClaimConflict[] = [];
       const granted: ClaimGrant[] = [];
       const changed: ClaimRecord[] = [...expired];
       for (const pattern of patterns) {
-        const holders = others.filter(
-          (c) => (opts.exclusive || c.exclusive === 1) && patternsOverlap(pattern, c.path_pattern),
-        );
+        const holders = others.filter((c) => patternsOverlap(pattern, c.path_pattern));
         if (holders.length > 0) {
           conflicts.push({
             path: pattern,
@@ -124,7 +123,7 @@ export class ClaimsStore {
     return this.storage.transactionSync(() => {
       const expired = this.#expireDue(now);
       const nowIso = iso(now);
-      const targets = this.#active(now).filter((c) => c.agent_id === agent.id && selects(c, filter));
+      const targets = this.#activeOf(agent.id, now).filter((c) => selects(c, filter));
       const changed = targets.map((c) => toRecord(this.#markReleased(c.id, nowIso, "released")));
       this.#touch(agent, nowIso);
       return { result: { released: changed.length, released_at: nowIso }, changed: [...expired, ...changed] };
@@ -137,7 +136,7 @@ export class ClaimsStore {
     const bumpMs = Math.max(MIN_CLAIM_TTL_SECONDS, extendSeconds) * 1000;
     return this.storage.transactionSync(() => {
       const expired = this.#expireDue(now);
-      const targets = this.#active(now).filter((c) => c.agent_id === agent.id && selects(c, filter));
+      const targets = this.#activeOf(agent.id, now).filter((c) => selects(c, filter));
       const claims: RenewResult["claims"] = [];
       const changed: ClaimRecord[] = [...expired];
       for (const c of targets) {
@@ -216,7 +215,7 @@ export class ClaimsStore {
   /** What the guard asks: other agents' active exclusive claims that cover any of these paths. Read-only. */
   check(agent: AgentRef, rawPaths: string[], now: number): CheckResult {
     const paths = normalizePatterns(rawPaths, "paths");
-    const others = this.#active(now).filter((c) => c.agent_id !== agent.id && c.exclusive === 1);
+    const others = this.#activeOthers(agent.id, now, true);
     const conflicts: CheckResult["conflicts"] = [];
     for (const path of paths) {
       for (const c of others) {
@@ -241,6 +240,21 @@ export class ClaimsStore {
       ? this.#active(now)
       : this.sql.exec<ClaimRow>(`SELECT * FROM claims ORDER BY id DESC LIMIT 1000`).toArray();
     return rows.map(toRecord);
+  }
+
+  /** A pattern's claims for its archive file: the live ones and the named ones (just released or expired). */
+  forArchive(pattern: string, claimIds: number[], now: number): ClaimRecord[] {
+    return this.sql
+      .exec<ClaimRow>(
+        `SELECT * FROM claims WHERE path_pattern = ?
+           AND ((released_ts IS NULL AND expires_ts > ?) OR id IN (SELECT value FROM json_each(?)))
+         ORDER BY id`,
+        pattern,
+        iso(now),
+        JSON.stringify(claimIds),
+      )
+      .toArray()
+      .map(toRecord);
   }
 
   /** Whether two agents hold active claims (any exclusivity) that can match a common path. */
@@ -280,6 +294,23 @@ export class ClaimsStore {
   #active(now: number): ClaimRow[] {
     return this.sql
       .exec<ClaimRow>(`SELECT * FROM claims WHERE released_ts IS NULL AND expires_ts > ? ORDER BY id`, iso(now))
+      .toArray();
+  }
+
+  #activeOf(agentId: number, now: number): ClaimRow[] {
+    return this.sql
+      .exec<ClaimRow>(`SELECT * FROM claims WHERE released_ts IS NULL AND expires_ts > ? AND agent_id = ? ORDER BY id`, iso(now), agentId)
+      .toArray();
+  }
+
+  #activeOthers(agentId: number, now: number, exclusiveOnly: boolean): ClaimRow[] {
+    return this.sql
+      .exec<ClaimRow>(
+        `SELECT * FROM claims WHERE released_ts IS NULL AND expires_ts > ? AND agent_id <> ? AND exclusive >= ? ORDER BY id`,
+        iso(now),
+        agentId,
+        exclusiveOnly ? 1 : 0,
+      )
       .toArray();
   }
 

@@ -16,7 +16,7 @@ import {
 import { loadArchiveMessages, type ArchiveProject } from "./archive-d1";
 import { ClaimsStore, type Changed, type ClaimSelector } from "./claims-store";
 import { sha1Hex } from "./archive/bytes";
-import { claimsJob, messageJob, profileJob, type ArchiveAgentProfile, type ArchiveMessage } from "./archive/documents";
+import { claimsFile, claimsJob, messageJob, profileJob, type ArchiveAgentProfile, type ArchiveMessage } from "./archive/documents";
 import { ArchiveWriter, type ArchiveHead, type ArchiveLogEntry, type DrainReport, type EnqueueOutcome } from "./archive/writer";
 import { SCHEMA_MIGRATIONS, SCHEMA_VERSION } from "./schema";
 import type {
@@ -68,7 +68,9 @@ export class CoordinatorImpl {
     private readonly env: Env,
   ) {
     this.#claims = new ClaimsStore(ctx.storage);
-    this.#archive = new ArchiveWriter(ctx.storage, env.ARCHIVE);
+    this.#archive = new ArchiveWriter(ctx.storage, env.ARCHIVE, (pattern, claimIds) =>
+      claimsFile(pattern, this.#claims.forArchive(pattern, claimIds, Date.now())),
+    );
   }
 
   ensureSchema(): void {
@@ -208,7 +210,7 @@ export class CoordinatorImpl {
     if (expired.length > 0) {
       this.#archive.enqueue(
         `claims:expire:${now}:${expired[0]!.id}`,
-        claimsJob("expire", "coordinator", expired, this.#claims.list(true, now), new Date(now).toISOString()),
+        claimsJob("expire", "coordinator", expired, new Date(now).toISOString()),
       );
     }
     let fullPage = false;
@@ -277,7 +279,7 @@ export class CoordinatorImpl {
       if (changed.length > 0) {
         this.#archive.enqueue(
           `claims:${action}:${now}:${crypto.randomUUID()}`,
-          claimsJob(action, agent.name, changed, this.#claims.list(true, now), new Date(now).toISOString()),
+          claimsJob(action, agent.name, changed, new Date(now).toISOString()),
         );
       }
       return result;

@@ -5,7 +5,8 @@
  *  - meta: schema_version; project_slug; mail_project (the project whose D1 mail the archive follows) and
  *    mail_cursor (the last message id read from D1 into the outbox).
  *  - claims: one row per lease. A partial unique index keeps one live row per (agent, pattern), so re-claiming
- *    updates in place. Released/expired rows stay as history (released_ts + release_reason).
+ *    updates in place. Released/expired rows stay as history (released_ts + release_reason). Indexed by pattern
+ *    for the archive, which reads a pattern's claims when it commits their file.
  *  - agent_activity: last claim/check call per agent, one input to the force-release inactivity rule.
  *  - archive_jobs: the archive's transactional outbox. A job (files + commit message) is inserted in the same
  *    transaction as the change it records and deleted when its commit is in R2; the alarm retries leftovers.
@@ -53,6 +54,7 @@ export const SCHEMA_MIGRATIONS: readonly string[] = [
   `DROP TABLE archive_loose;
    ALTER TABLE archive_packs ADD COLUMN retired_ts TEXT;
    CREATE TABLE archive_commits (oid TEXT PRIMARY KEY, message TEXT NOT NULL, author TEXT NOT NULL, committed_ts TEXT NOT NULL);`,
+  `CREATE INDEX claims_pattern ON claims (path_pattern);`,
 ];
 
 /** Bump by adding a migration above; the object migrates itself on wake. */

@@ -6,6 +6,7 @@
  * AUTHENTICATION_REQUIRED, AGENT_RETIRED): the SQL only ever admits what requireActingAgent admits.
  */
 import { sha256Hex } from "../shared/crypto";
+import type { Project } from "./projects";
 import { nameKeyOf } from "./names";
 import { slugify } from "./projects";
 
@@ -45,4 +46,25 @@ export interface ActingRow {
   slug: string;
   human_key: string;
   created_at: string;
+}
+
+/** The acting agent's row on its own: a statement with the parameters of actingAgentCte(1). */
+export const ACTING_AGENT_ROW = `WITH ${actingAgentCte(1)} SELECT * FROM s`;
+
+/** A row of `s`. */
+export interface ActingRow {
+  id: number;
+  name: string;
+  project_id: number;
+  last_active_ts: string;
+  slug: string;
+  human_key: string;
+  created_at: string;
+}
+
+export function actingAgentOf(row: ActingRow): { project: Project; agent: { id: number; name: string } } {
+  return {
+    project: { id: row.project_id, slug: row.slug, human_key: row.human_key, created_at: row.created_at },
+    agent: { id: row.id, name: row.name },
+  };
 }

@@ -7,6 +7,7 @@ import { agents, projects, type AgentRow, type Db } from "../db";
 import { sha256Hex, timingSafeEqualDigests } from "../shared/crypto";
 import { AppError } from "../shared/errors";
 import { randomToken } from "../shared/ids";
+import { ACTING_AGENT_ROW, actingAgentOf, actingAgentParams, type ActingRow } from "./acting-sql";
 import { nowIso } from "../shared/time";
 import { decideName, generateName, nameKeyOf } from "./names";
 import { resolveProject, slugify, toProject, type Project } from "./projects";
@@ -187,6 +188,13 @@ export async function requireActingAgent(
   agentName: string,
   token: string | undefined,
 ): Promise<ActingAgent> {
+  // The common case in one indexed lookup by token digest; anything it does not admit gets the precise answer below.
+  const params = await actingAgentParams({ projectKey, agentName, token });
+  const found = params && (await db.$client.prepare(ACTING_AGENT_ROW).bind(...params).first<ActingRow>());
+  if (found) {
+    await refreshActivity(db, found.id, found.last_active_ts);
+    return actingAgentOf(found);
+  }
   const { project, row } = await loadAgent(db, projectKey, agentName);
   await verifyToken(row, token, "act");
   if (row.retiredAt !== null) {

@@ -5,7 +5,7 @@
  * still refuses the query it is retried as plain quoted terms; a query without any term returns nothing.
  */
 import type { Db } from "../db";
-import { actingAgentCte, actingAgentParams, type ActingRow, type AgentCredentials } from "./acting-sql";
+import { ACTING_AGENT_ROW, actingAgentCte, actingAgentParams, type ActingRow, type AgentCredentials } from "./acting-sql";
 import { refreshActivity, requireActingAgent, type ActingAgent } from "./agents";
 import { normalizeLimit } from "./inbox";
 
@@ -91,7 +91,7 @@ async function searchInOneTrip(db: Db, credentials: AgentCredentials, query: str
   const max = normalizeLimit(limit, SEARCH_DEFAULT_LIMIT);
   const d1 = db.$client;
   const [acting, fast] = await d1.batch([
-    d1.prepare(`WITH ${actingAgentCte(1)} SELECT * FROM s`).bind(...credentialParams),
+    d1.prepare(ACTING_AGENT_ROW).bind(...credentialParams),
     d1.prepare(fastPlan(`${actingAgentCte(4)}, me AS (SELECT id FROM s)`)).bind(match, candidatesFor(max), max, ...credentialParams),
   ]);
   const row = acting!.results[0] as ActingRow | undefined;

@@ -13,6 +13,9 @@ async function newProject() {
   return ensureProject(createDb(env.DB), `/work/archive-test-${Date.now()}-${++counter}`);
 }
 
+async function sha1Of(text: string): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 async function headCommit(slug: string): Promise<{ oid: string; tree: string; parent?: string; message: string }> {
   const refs = await SELF.fetch(`http://127.0.0.1/archive/${slug}.git/info/refs`, { headers: { Authorization: `Bearer ${TOKEN}` } });
@@ -112,12 +115,47 @@ describe("archive jobs", () => {
     await coordinatorFor(env, project).flushArchive(project.slug);
     const head = await headCommit(project.slug);
     expect(head.message).toMatch(/^archive: 2 writes \(2 claim\)\n\nclaim: claim GreenCastle src\/\*\*\nclaim: release GreenCastle src\/\*\*/);
-    const sha1 = [...new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode("src/**")))]
-      .map((b) => b.toString(16).padStart(2, "0"))
-      .join("");
     const files = await listTree(project.slug, head.tree);
-    const doc = JSON.parse(await text(project.slug, files.get(`claims/${sha1}.json`)!));
+    const doc = JSON.parse(await text(project.slug, files.get(`claims/${await sha1Of("src/**")}.json`)!));
     expect(doc.claims[0]).toMatchObject({ agent: "GreenCastle", reason: "refactor", release_reason: "released" });
+  });
+
+  it("a coalesced claims commit lists every claim of the pattern: both holders, the released one marked", async () => {
+    const project = await newProject();
+    const [green, blue] = [{ id: 1, name: "GreenCastle" }, { id: 2, name: "BlueLake" }];
+    await claimPaths(env, project, green, ["docs/**"], { exclusive: false, reason: "typos" });
+    await releaseClaims(env, project, green);
+    await claimPaths(env, project, blue, ["docs/**", "README.md"], { exclusive: false, reason: "rewrite" });
+    await coordinatorFor(env, project).flushArchive(project.slug);
+    const head = await headCommit(project.slug);
+    expect(head.message).toMatch(/^archive: 3 writes \(3 claim\)/);
+    const files = await listTree(project.slug, head.tree);
+    const doc = JSON.parse(await text(project.slug, files.get(`claims/${await sha1Of("docs/**")}.json`)!));
+    expect(doc.path_pattern).toBe("docs/**");
+    expect(doc.claims.map((c: { agent: string; release_reason: string | null }) => [c.agent, c.release_reason])).toEqual([
+      ["GreenCastle", "released"],
+      ["BlueLake", null],
+    ]);
+    expect(doc.claims[0]).not.toHaveProperty("agent_id");
+    const readme = JSON.parse(await text(project.slug, files.get(`claims/${await sha1Of("README.md")}.json`)!));
+    expect(readme.claims).toEqual([expect.objectContaining({ agent: "BlueLake", reason: "rewrite", released_ts: null })]);
+  });
+
+  it("commits a claims job queued by an earlier version, whose file content is inline", async () => {
+    const project = await newProject();
+    const stub = coordinatorFor(env, project);
+    await claimPaths(env, project, { id: 1, name: "GreenCastle" }, ["lib/**"]);
+    await stub.flushArchive(project.slug);
+    const inline = `${JSON.stringify({ path_pattern: "old/**", claims: [{ id: 99, agent: "OldFox" }] }, null, 2)}\n`;
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec(
+        `INSERT INTO archive_jobs (key, payload) VALUES ('claims:claim:1:legacy', ?)`,
+        JSON.stringify({ message: "claim: claim OldFox old/**", time: "2026-11-23T10:00:00.000Z", files: [{ claimPattern: "old/**", content: inline }] }),
+      );
+    });
+    await stub.flushArchive(project.slug);
+    const files = await listTree(project.slug, (await headCommit(project.slug)).tree);
+    expect(await text(project.slug, files.get(`claims/${await sha1Of("old/**")}.json`)!)).toBe(inline);
   });
 
   it("writes agent profiles and skips a commit when nothing changed", async () => {

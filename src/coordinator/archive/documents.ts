@@ -38,8 +38,14 @@ export interface ArchiveAgentProfile {
   last_active_ts: string;
 }
 
-/** A file to write; claim files are named by the sha1 of their pattern, computed when the commit is built. */
-export type ArchiveFile = { path: string; content: string } | { claimPattern: string; content: string };
+/**
+ * A file to write. Claim files are named by the sha1 of their pattern when the commit is built; their content is
+ * read then too, from the claims the job names (jobs queued by earlier versions carry it instead).
+ */
+export type ArchiveFile =
+  | { path: string; content: string }
+  | { claimPattern: string; content: string }
+  | { claimPattern: string; claimIds: number[] };
 
 /** One commit's worth of archive work, stored in the outbox until it is in R2. */
 export interface ArchiveJob {
@@ -109,17 +115,21 @@ export function profileJob(profile: ArchiveAgentProfile, time: string): ArchiveJ
 }
 
 /**
- * One commit for a claims change: for every pattern touched, the file lists that pattern's claims after the
- * change (live ones plus those just released or expired), so `git log -p claims/` reads as the lease history.
+ * One commit for a claims change: a file for every pattern touched, listing that pattern's claims when the commit
+ * is built (live ones plus those the change released or expired), so `git log -p claims/` reads as the lease
+ * history. Only the claim ids are queued: a burst of claim calls on the same patterns is read once, at commit.
  */
-export function claimsJob(action: string, actor: string, changed: ClaimRecord[], live: ClaimRecord[], time: string): ArchiveJob {
-  const patterns = [...new Set(changed.map((c) => c.path_pattern))];
-  const files: ArchiveFile[] = patterns.map((pattern) => {
-    const touched = changed.filter((c) => c.path_pattern === pattern);
-    const others = live.filter((c) => c.path_pattern === pattern && !touched.some((t) => t.id === c.id));
-    const claims = [...others, ...touched].sort((a, b) => a.id - b.id).map(({ agent_id: _id, ...rest }) => rest);
-    return { claimPattern: pattern, content: `${JSON.stringify({ path_pattern: pattern, claims }, null, 2)}\n` };
-  });
+export function claimsJob(action: string, actor: string, changed: ClaimRecord[], time: string): ArchiveJob {
+  const byPattern = new Map<string, number[]>();
+  for (const claim of changed) byPattern.set(claim.path_pattern, [...(byPattern.get(claim.path_pattern) ?? []), claim.id]);
+  const patterns = [...byPattern.keys()];
+  const files: ArchiveFile[] = [...byPattern].map(([claimPattern, claimIds]) => ({ claimPattern, claimIds }));
   const more = patterns.length > 1 ? ` (+${patterns.length - 1} more)` : "";
   return { message: `claim: ${action} ${actor} ${patterns[0] ?? ""}${more}`, time, files };
+}
+
+/** The content of `claims/<sha1(pattern)>.json`: the pattern's claims, oldest first, without internal agent ids. */
+export function claimsFile(pattern: string, claims: ClaimRecord[]): string {
+  const listed = [...claims].sort((a, b) => a.id - b.id).map(({ agent_id: _id, ...rest }) => rest);
+  return `${JSON.stringify({ path_pattern: pattern, claims: listed }, null, 2)}\n`;
 }

@@ -9,7 +9,7 @@
  */
 import { sha1Hex } from "./bytes";
 import { ObjectBuilder, type TreeEntry } from "./git-objects";
-import type { ArchiveJob } from "./documents";
+import type { ArchiveFile, ArchiveJob } from "./documents";
 import { ArchivePacker } from "./packer";
 
 const MAIN_REF = "refs/heads/main";
@@ -69,6 +69,9 @@ export function objectPrefix(slug: string): string {
   return `archive/${slug}/`;
 }
 
+/** The content of a claims file whose job names claim ids, read when the commit is built. */
+export type ClaimsFileReader = (pattern: string, claimIds: number[]) => string;
+
 export class ArchiveWriter {
   #chain: Promise<unknown> = Promise.resolve();
   readonly #packer: ArchivePacker;
@@ -76,6 +79,7 @@ export class ArchiveWriter {
   constructor(
     private readonly storage: DurableObjectStorage,
     bucket: R2Bucket,
+    private readonly claimsFile: ClaimsFileReader,
   ) {
     this.#packer = new ArchivePacker(storage, bucket);
   }
@@ -194,7 +198,8 @@ export class ArchiveWriter {
     const files = new Map<string, string>();
     for (const file of job.files) {
       const path = "path" in file ? file.path : `claims/${await sha1Hex(file.claimPattern)}.json`;
-      files.set(path, await builder.blob(file.content));
+      const content = "content" in file ? file.content : this.claimsFile(file.claimPattern, file.claimIds);
+      files.set(path, await builder.blob(content));
     }
     const trees = await this.#rebuildTrees(builder, files);
     const head = this.head().oid ?? undefined;
@@ -292,14 +297,24 @@ export class ArchiveWriter {
 }
 
 /**
- * Several jobs as one commit: the latest content per file (claims snapshots supersede each other; message files
- * never collide), a subject counting the writes by kind, and one body line per job so `git log` still names
- * every message, profile and claim change.
+ * Several jobs as one commit: the latest content per file (claims snapshots supersede each other, and the claims
+ * named for one pattern add up; message files never collide), a subject counting the writes by kind, and one body
+ * line per job so `git log` still names every message, profile and claim change.
  */
 function mergeJobs(jobs: ArchiveJob[]): ArchiveJob {
   if (jobs.length === 1) return jobs[0]!;
-  const files = new Map<string, ArchiveJob["files"][number]>();
-  for (const job of jobs) for (const file of job.files) files.set("path" in file ? file.path : `claim:${file.claimPattern}`, file);
+  const files = new Map<string, ArchiveFile>();
+  for (const job of jobs) {
+    for (const file of job.files) {
+      const key = "path" in file ? file.path : `claim:${file.claimPattern}`;
+      const earlier = files.get(key);
+      const merged =
+        earlier && "claimIds" in earlier && "claimIds" in file
+          ? { claimPattern: file.claimPattern, claimIds: [...new Set([...earlier.claimIds, ...file.claimIds])] }
+          : file;
+      files.set(key, merged);
+    }
+  }
   const kinds = new Map<string, number>();
   for (const job of jobs) {
     const kind = job.message.slice(0, job.message.indexOf(":"));
