@@ -11,7 +11,7 @@ import {
   MAX_PATTERNS_PER_CALL,
   MIN_CLAIM_TTL_SECONDS,
 } from "./constants";
-import { isVirtualPattern, normalizePattern, patternsOverlap } from "./glob-overlap";
+import { isVirtualPattern, normalizePattern, OverlapIndex, patternsOverlap } from "./glob-overlap";
 import type {
   AgentRef,
   CheckResult,
@@ -70,12 +70,12 @@ export class ClaimsStore {
       const nowIso = iso(now);
       const expires = iso(now + opts.ttlSeconds * 1000);
       // Only claims that can conflict: other agents', and of those only exclusive ones for a shared request.
-      const others = this.#activeOthers(agent.id, now, !opts.exclusive);
+      const others = new OverlapIndex(this.#activeOthers(agent.id, now, !opts.exclusive), (c) => c.path_pattern);
       const conflicts: ClaimConflict[] = [];
       const granted: ClaimGrant[] = [];
       const changed: ClaimRecord[] = [...expired];
       for (const pattern of patterns) {
-        const holders = others.filter((c) => patternsOverlap(pattern, c.path_pattern));
+        const holders = others.overlapping(pattern);
         if (holders.length > 0) {
           conflicts.push({
             path: pattern,
@@ -215,11 +215,10 @@ export class ClaimsStore {
   /** What the guard asks: other agents' active exclusive claims that cover any of these paths. Read-only. */
   check(agent: AgentRef, rawPaths: string[], now: number): CheckResult {
     const paths = normalizePatterns(rawPaths, "paths");
-    const others = this.#activeOthers(agent.id, now, true);
+    const others = new OverlapIndex(this.#activeOthers(agent.id, now, true), (c) => c.path_pattern);
     const conflicts: CheckResult["conflicts"] = [];
     for (const path of paths) {
-      for (const c of others) {
-        if (!patternsOverlap(path, c.path_pattern)) continue;
+      for (const c of others.overlapping(path)) {
         conflicts.push({
           path,
           pattern: c.path_pattern,

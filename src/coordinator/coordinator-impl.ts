@@ -60,6 +60,8 @@ export class CoordinatorImpl {
   #toldAt: number | undefined;
   /** Whether D1 may hold mail the archive has not read yet (another pass is due). */
   #mailBehind = false;
+  /** Whether meta.project_slug has been written since this object woke. */
+  #slugStored = false;
   /** The project whose mail this archive follows (told by followMail, kept in meta across restarts). */
   #followed: ArchiveProject | undefined;
 
@@ -305,7 +307,10 @@ export class CoordinatorImpl {
   }
 
   #rememberSlug(slug: string): void {
+    // One write per object lifetime: the slug of an object never changes (it is named after it).
+    if (this.#slugStored) return;
     this.ctx.storage.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('project_slug', ?)`, slug);
+    this.#slugStored = true;
   }
 
   #slug(): string | undefined {

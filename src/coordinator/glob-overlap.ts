@@ -105,6 +105,43 @@ export function patternsOverlap(a: string, b: string): boolean {
   return known;
 }
 
+/** The bucket of a normalised pattern: its first literal segment (a virtual name is its own); undefined when it starts with glob syntax. */
+function bucketOf(pattern: string): string | undefined {
+  if (isVirtualPattern(pattern)) return pattern;
+  return staticPrefix(pattern)[0];
+}
+
+/**
+ * Claims bucketed by their first literal segment: two patterns that both start with a literal segment can only
+ * overlap when it is the same one, so a pattern is compared with its own bucket and the patterns that start with a
+ * glob, not with every claim of the project (50 paths against 100 claims in 10 top-level directories: 5k pair
+ * tests become about 500).
+ */
+export class OverlapIndex<T> {
+  readonly #buckets = new Map<string, Array<[number, T]>>();
+  readonly #unbucketed: Array<[number, T]> = [];
+  readonly #all: Array<[number, T]>;
+
+  constructor(
+    items: readonly T[],
+    private readonly patternOf: (item: T) => string,
+  ) {
+    this.#all = items.map((item, i) => [i, item]);
+    for (const entry of this.#all) {
+      const bucket = bucketOf(patternOf(entry[1]));
+      if (bucket === undefined) this.#unbucketed.push(entry);
+      else this.#buckets.set(bucket, [...(this.#buckets.get(bucket) ?? []), entry]);
+    }
+  }
+
+  /** The items whose pattern overlaps `pattern`, in the order they were given. */
+  overlapping(pattern: string): T[] {
+    const bucket = bucketOf(pattern);
+    const candidates = bucket === undefined ? this.#all : [...(this.#buckets.get(bucket) ?? []), ...this.#unbucketed].sort((x, y) => x[0] - y[0]);
+    return candidates.filter(([, item]) => patternsOverlap(pattern, this.patternOf(item))).map(([, item]) => item);
+  }
+}
+
 function decideOverlap(a: string, b: string): boolean {
   const globA = isGlob(a);
   const globB = isGlob(b);

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import picomatch from "picomatch";
 import { describe, expect, it } from "vitest";
-import { normalizePattern, patternsOverlap } from "../../src/coordinator/glob-overlap";
+import { normalizePattern, OverlapIndex, patternsOverlap } from "../../src/coordinator/glob-overlap";
 
 describe("patternsOverlap", () => {
   it.each([
@@ -58,6 +58,35 @@ describe("patternsOverlap", () => {
         if (both) expect(patternsOverlap(g1, g2)).toBe(true);
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("OverlapIndex", () => {
+  const PATTERNS = [
+    "src/**", "src/app.ts", "src", "src/*.ts", "docs/**", "docs/guide.md", "**/*.md", "*.json", "*", "**",
+    "{src,docs}/**", "[sd]*/**", "tool://deploy", "tool://build", "service://db", "assets/*.png", "assets",
+    "pkg1/mod3/**", "pkg1/mod3/file3.ts", "pkg2/mod3/*.ts", "README.md", "src/[ab]/*.ts", "?rc/x.ts",
+  ].map(normalizePattern);
+
+  it("finds exactly the patterns a full scan with patternsOverlap finds, in the order given", () => {
+    const items = PATTERNS.map((pattern, id) => ({ id, pattern }));
+    const index = new OverlapIndex(items, (item) => item.pattern);
+    for (const probe of PATTERNS) {
+      expect(index.overlapping(probe), probe).toEqual(items.filter((item) => patternsOverlap(probe, item.pattern)));
+    }
+  });
+
+  it("agrees with a full scan on random patterns", () => {
+    const segment = fc.constantFrom("src", "docs", "a", "b", "*", "**", "*.ts", "x?.md", "[ab]*", "{a,b}");
+    const pattern = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => normalizePattern(parts.join("/")));
+    fc.assert(
+      fc.property(fc.array(pattern, { maxLength: 30 }), pattern, (patterns, probe) => {
+        const items = patterns.map((p, id) => ({ id, pattern: p }));
+        const index = new OverlapIndex(items, (item) => item.pattern);
+        expect(index.overlapping(probe)).toEqual(items.filter((item) => patternsOverlap(probe, item.pattern)));
+      }),
+      { numRuns: 500 },
     );
   });
 });
