@@ -45,3 +45,10 @@ export const MAIL_FOLLOW_TRAILING_MS = 2_000;
 
 /** Messages read from D1 per archive pass; a full page schedules the next pass at once. */
 export const MAIL_FOLLOW_PAGE = 200;
+
+/**
+ * While mail keeps arriving, packs are merged only once this many are live (a clone fetches each pack and its
+ * index); otherwise merging waits for the quiet pass after the burst, which merges them in one go instead of
+ * rewriting the newest packs after every commit.
+ */
+export const MAX_PACKS_BEFORE_MERGE = 32;

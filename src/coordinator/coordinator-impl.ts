@@ -11,6 +11,7 @@ import {
   DEFAULT_CLAIM_TTL_SECONDS,
   MAIL_FOLLOW_PAGE,
   MAIL_FOLLOW_TRAILING_MS,
+  MAX_PACKS_BEFORE_MERGE,
   MESSAGES_ARCHIVE_DELAY_MS,
 } from "./constants";
 import { loadArchiveMessages, type ArchiveProject } from "./archive-d1";
@@ -225,7 +226,9 @@ export class CoordinatorImpl {
       }
     }
     const slug = this.#slug();
-    if (slug && this.#archive.pendingCount() > 0) await this.#archive.drain(slug);
+    // Packs are merged on the quiet pass after a burst of mail (or once too many pile up during a long one).
+    const merge = !this.#mailBehind || this.#archive.livePackCount() >= MAX_PACKS_BEFORE_MERGE;
+    if (slug) await this.#archive.drain(slug, merge);
     await this.#scheduleAlarm(fullPage ? 0 : MESSAGES_ARCHIVE_DELAY_MS);
   }
 

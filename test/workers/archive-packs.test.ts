@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { archiveMessage, coordinatorFor } from "../../src/coordinator";
 import { archiveMessageFixture as message, hex, inflate } from "./archive-objects";
 import { ArchivePacker } from "../../src/coordinator/archive/packer";
-import { objectPrefix } from "../../src/coordinator/archive/writer";
+import { messageJob } from "../../src/coordinator/archive/documents";
+import { ArchiveWriter, objectPrefix } from "../../src/coordinator/archive/writer";
 import { createDb } from "../../src/db";
 import { ensureProject } from "../../src/mail";
 
@@ -14,7 +15,6 @@ let counter = 0;
 async function newProject() {
   return ensureProject(createDb(env.DB), `/work/archive-packs-${Date.now()}-${++counter}`);
 }
-
 
 function get(slug: string, file: string) {
   return SELF.fetch(`http://127.0.0.1/archive/${slug}.git/${file}`, AUTH);
@@ -133,6 +133,28 @@ describe("archive packs", () => {
     const subjects = walk(head.oid!, objects);
     expect(subjects).toHaveLength(40);
     for (let id = 1; id <= 40; id++) expect(subjects).toContain(`mail: GreenCastle -> BlueLake | Subject ${id}`);
+  });
+
+  it("puts merging off when asked, then merges the pile of commit packs in one pass", async () => {
+    const project = await newProject();
+    const stub = coordinatorFor(env, project);
+    const reports = await runInDurableObject(stub, async (_, state) => {
+      const writer = new ArchiveWriter(state.storage, env.ARCHIVE, () => "");
+      const deferred = [];
+      for (let id = 1; id <= 6; id++) {
+        writer.enqueue(`message:${id}`, messageJob(message(project, id)));
+        deferred.push(await writer.drain(project.slug, false));
+      }
+      return { deferred, packsBefore: writer.livePackCount(), merge: await writer.drain(project.slug), packsAfter: writer.livePackCount() };
+    });
+    expect(reports.deferred.every((r) => r.committed === 1 && r.merged === undefined)).toBe(true);
+    expect(reports.packsBefore).toBe(6);
+    // Nothing was queued for the last drain: the merge it owed is what it did, all six packs in one pass.
+    expect(reports.merge).toMatchObject({ committed: 0, merged: 6 });
+    expect(reports.packsAfter).toBe(1);
+    const { packs, objects } = await listedObjects(project.slug);
+    expect(packs).toEqual((await stub.archiveHead()).packs);
+    expect(walk((await stub.archiveHead()).oid!, objects)).toHaveLength(6);
   });
 
   it("keeps merged-away packs fetchable for the grace period, then deletes them", async () => {

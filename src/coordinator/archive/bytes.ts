@@ -1,12 +1,17 @@
-/** Byte helpers shared by the archive's object and pack encoders, its writer and the coordinator. */
+/**
+ * Byte helpers shared by the archive's object and pack encoders, its writer and the coordinator. SHA-1 comes from
+ * node:crypto's synchronous createHash: a commit hashes every object it writes, and Web Crypto's digest() would cost
+ * an event-loop trip per object.
+ */
+import { createHash } from "node:crypto";
 
 export async function sha1(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-1", bytes));
+  return new Uint8Array(createHash("sha1").update(bytes).digest());
 }
 
 /** SHA-1 of a string's UTF-8 bytes, in hex (short stable names: claim files, profile job keys). */
 export async function sha1Hex(text: string): Promise<string> {
-  return hex(await sha1(new TextEncoder().encode(text)));
+  return createHash("sha1").update(text).digest("hex");
 }
 
 export function concat(parts: Uint8Array[]): Uint8Array {

@@ -1,6 +1,7 @@
 /**
  * The archive's packs in R2. Each commit's objects are uploaded as one pack; small packs are then merged
- * geometrically (the newest pack is merged into the one before it while it is at least half that one's size),
+ * geometrically (the newest run of packs becomes one while it holds at least half as many objects as the pack
+ * before it),
  * so a project keeps O(log n) packs and each object is copied O(log n) times over its life. Runs inside the
  * writer's chain (the git lock), so it never races a commit.
  *
@@ -57,31 +58,31 @@ export class ArchivePacker {
   }
 
   /**
-   * Merges the newest packs while the newest is at least half the size of the one before it (and the result stays
-   * under the size bound), then deletes packs retired longer ago than the grace period. Returns how many merges ran.
+   * Merges the newest run of packs into one: the run grows backwards while it holds at least half as many objects as
+   * the pack before it (and the result stays under the size bound), which keeps pack sizes geometric. The run is
+   * merged in one pass, so a pile of commit packs left by a burst is rewritten once, not once per pack. Then deletes
+   * packs retired longer ago than the grace period. Returns how many packs were merged away (0: nothing to merge).
    */
   async compact(prefix: string, now = Date.now()): Promise<number> {
-    let merges = 0;
-    let newest: (BuiltPack & { objects: number }) | undefined;
-    for (;;) {
-      const live = this.#live();
-      if (live.length < 2) break;
-      const [older, last] = [live.at(-2)!, live.at(-1)!];
-      if (last.objects * 2 < older.objects || older.objects + last.objects > MAX_MERGED_PACK_OBJECTS) break;
-      const inputs = [await this.#read(prefix, older.name), newest?.name === last.name ? newest : await this.#read(prefix, last.name)];
-      const merged = await mergePacks(inputs);
-      await this.#publish(prefix, merged, [...live.slice(0, -2).map((r) => r.name), merged.name]);
-      const objects = new DataView(merged.pack.buffer, merged.pack.byteOffset).getUint32(8);
+    const live = this.#live();
+    let start = live.length - 1;
+    let objects = live[start]?.objects ?? 0;
+    while (start > 0 && objects * 2 >= live[start - 1]!.objects && objects + live[start - 1]!.objects <= MAX_MERGED_PACK_OBJECTS) {
+      start -= 1;
+      objects += live[start]!.objects;
+    }
+    const run = live.slice(start);
+    if (run.length >= 2) {
+      const merged = await mergePacks(await Promise.all(run.map((pack) => this.#read(prefix, pack.name))));
+      await this.#publish(prefix, merged, [...live.slice(0, start).map((r) => r.name), merged.name]);
       this.storage.transactionSync(() => {
         const retired = new Date(now).toISOString();
-        this.storage.sql.exec(`UPDATE archive_packs SET retired_ts = ? WHERE name IN (?, ?)`, retired, older.name, last.name);
-        this.record({ name: merged.name, objects });
+        for (const pack of run) this.storage.sql.exec(`UPDATE archive_packs SET retired_ts = ? WHERE name = ?`, retired, pack.name);
+        this.record({ name: merged.name, objects: new DataView(merged.pack.buffer, merged.pack.byteOffset).getUint32(8) });
       });
-      newest = { ...merged, objects };
-      merges += 1;
     }
     await this.#deleteRetired(prefix, now);
-    return merges;
+    return run.length >= 2 ? run.length : 0;
   }
 
   #live(): PackRow[] {

@@ -74,6 +74,8 @@ export type ClaimsFileReader = (pattern: string, claimIds: number[]) => string;
 
 export class ArchiveWriter {
   #chain: Promise<unknown> = Promise.resolve();
+  /** Commits were made since the last merge pass (after a restart, the next commit makes it due again). */
+  #mergeDue = false;
   readonly #packer: ArchivePacker;
 
   constructor(
@@ -138,11 +140,21 @@ export class ArchiveWriter {
     return this.#packer.packNames();
   }
 
-  /** Commits every queued job, in order; stops at the first failure (kept queued, retried later). Then merges packs. */
-  drain(slug: string): Promise<DrainReport> {
+  livePackCount(): number {
+    return this.#packer.packNames().length;
+  }
+
+  /**
+   * Commits every queued job, in order; stops at the first failure (kept queued, retried later). Then merges packs,
+   * unless `merge` is false: the caller may put merging off (say, to the quiet pass after a burst of mail, since
+   * every merge during a burst rewrites packs the next commit outgrows); a later drain merges what is due.
+   */
+  drain(slug: string, merge = true): Promise<DrainReport> {
     const run = this.#chain.then(async () => {
       const report = await this.#drainNow(slug);
-      if (report.committed === 0) return report;
+      if (report.committed > 0) this.#mergeDue = true;
+      if (!merge || !this.#mergeDue) return report;
+      this.#mergeDue = false;
       try {
         return { ...report, merged: await this.#packer.compact(objectPrefix(slug)) };
       } catch (err) {
@@ -196,10 +208,17 @@ export class ArchiveWriter {
     const job = mergeJobs(rows.map((r) => r.job));
     const builder = new ObjectBuilder();
     const files = new Map<string, string>();
+    // A message's canonical, outbox and inbox copies are usually one content: hash it once.
+    const blobs = new Map<string, string>();
     for (const file of job.files) {
       const path = "path" in file ? file.path : `claims/${await sha1Hex(file.claimPattern)}.json`;
       const content = "content" in file ? file.content : this.claimsFile(file.claimPattern, file.claimIds);
-      files.set(path, await builder.blob(content));
+      let oid = blobs.get(content);
+      if (oid === undefined) {
+        oid = await builder.blob(content);
+        blobs.set(content, oid);
+      }
+      files.set(path, oid);
     }
     const trees = await this.#rebuildTrees(builder, files);
     const head = this.head().oid ?? undefined;
