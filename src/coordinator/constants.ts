@@ -43,8 +43,22 @@ export const MAIL_FOLLOW_PING_INTERVAL_MS = 250;
  */
 export const MAIL_FOLLOW_TRAILING_MS = 2_000;
 
-/** Messages read from D1 per archive pass; a full page schedules the next pass at once. */
+/** Messages read from D1 per query of an archive pass. */
 export const MAIL_FOLLOW_PAGE = 200;
+
+/** Pages one archive pass reads at most (then commits them together); a pass that read them all runs again at once. */
+export const MAIL_FOLLOW_PASS_PAGES = 10;
+
+/** A pass that read at least this many messages is in a burst of mail (see MESSAGES_ARCHIVE_BURST_DELAY_MS). */
+export const MAIL_BURST_MESSAGES = 100;
+
+/**
+ * During a burst of mail the next archive pass waits this long (ms) instead of MESSAGES_ARCHIVE_DELAY_MS, so it
+ * commits a few seconds of mail at once: a commit's cost is mostly per commit (rewriting the month's trees,
+ * uploading a pack), and on a shared host every commit competes with the sends themselves. The archive then trails
+ * D1 by at most about this much while the burst lasts.
+ */
+export const MESSAGES_ARCHIVE_BURST_DELAY_MS = 5_000;
 
 /**
  * While mail keeps arriving, packs are merged only once this many are live (a clone fetches each pack and its

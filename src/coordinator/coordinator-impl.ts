@@ -9,9 +9,12 @@ import {
   ARCHIVE_RETRY_DELAY_MS,
   CLAIMS_ARCHIVE_DELAY_MS,
   DEFAULT_CLAIM_TTL_SECONDS,
+  MAIL_BURST_MESSAGES,
   MAIL_FOLLOW_PAGE,
+  MAIL_FOLLOW_PASS_PAGES,
   MAIL_FOLLOW_TRAILING_MS,
   MAX_PACKS_BEFORE_MERGE,
+  MESSAGES_ARCHIVE_BURST_DELAY_MS,
   MESSAGES_ARCHIVE_DELAY_MS,
 } from "./constants";
 import { loadArchiveMessages, type ArchiveProject } from "./archive-d1";
@@ -59,6 +62,8 @@ export class CoordinatorImpl {
   #alarmAt: number | null | undefined;
   /** When the last "new mail" tell arrived; undefined since this object woke (then assume just now). */
   #toldAt: number | undefined;
+  /** When the pass after a burst is due (epoch ms; 0 when no burst is under way). */
+  #burstPassAt = 0;
   /** Whether D1 may hold mail the archive has not read yet (another pass is due). */
   #mailBehind = false;
   /** Whether meta.project_slug has been written since this object woke. */
@@ -172,7 +177,8 @@ export class CoordinatorImpl {
     }
     this.#toldAt = Date.now();
     this.#mailBehind = true;
-    await this.#scheduleAlarm(MESSAGES_ARCHIVE_DELAY_MS);
+    // During a burst the next pass is already set further out (see MESSAGES_ARCHIVE_BURST_DELAY_MS): keep it there.
+    await this.#scheduleAlarm(Math.max(MESSAGES_ARCHIVE_DELAY_MS, this.#burstPassAt - Date.now()));
   }
 
   async archiveProfile(slug: string, profile: ArchiveAgentProfile): Promise<ArchiveOutcome> {
@@ -196,7 +202,7 @@ export class CoordinatorImpl {
   /** Reads the mail D1 has past the cursor and commits whatever is queued (used by repair and tests); the alarm does the same. */
   async flushArchive(slug: string): Promise<DrainReport> {
     this.#rememberSlug(slug);
-    while (await this.#readMail()) {
+    while ((await this.#readMail()) === MAIL_FOLLOW_PAGE) {
       // a full page: read on
     }
     const report = await this.#archive.drain(slug);
@@ -217,8 +223,14 @@ export class CoordinatorImpl {
       );
     }
     let fullPage = false;
+    let read = 0;
     if (this.#mailBehind || this.#followed === undefined) {
-      fullPage = await this.#readMail();
+      for (let page = 0; page < MAIL_FOLLOW_PASS_PAGES; page++) {
+        const count = await this.#readMail();
+        read += count;
+        fullPage = count === MAIL_FOLLOW_PAGE;
+        if (!fullPage) break;
+      }
       if (this.#followed) {
         // A pass close to the last tell is followed by one more (see MAIL_FOLLOW_TRAILING_MS).
         this.#toldAt ??= now;
@@ -229,25 +241,27 @@ export class CoordinatorImpl {
     // Packs are merged on the quiet pass after a burst of mail (or once too many pile up during a long one).
     const merge = !this.#mailBehind || this.#archive.livePackCount() >= MAX_PACKS_BEFORE_MERGE;
     if (slug) await this.#archive.drain(slug, merge);
-    await this.#scheduleAlarm(fullPage ? 0 : MESSAGES_ARCHIVE_DELAY_MS);
+    const burst = read >= MAIL_BURST_MESSAGES;
+    this.#burstPassAt = burst ? Date.now() + MESSAGES_ARCHIVE_BURST_DELAY_MS : 0;
+    await this.#scheduleAlarm(fullPage ? 0 : burst ? MESSAGES_ARCHIVE_BURST_DELAY_MS : MESSAGES_ARCHIVE_DELAY_MS);
   }
 
   /**
    * Queues the messages D1 holds past the cursor (one page) and moves the cursor in the same step, so each message
-   * is queued once; the writer's idempotency keys make re-reading after a crash harmless. True when the page was full.
+   * is queued once; the writer's idempotency keys make re-reading after a crash harmless. Returns how many it read.
    */
-  async #readMail(): Promise<boolean> {
+  async #readMail(): Promise<number> {
     this.#followed ??= this.#meta<ArchiveProject>("mail_project");
     const project = this.#followed;
-    if (!project) return false;
+    if (!project) return 0;
     const cursor = this.#meta<number>("mail_cursor") ?? 0;
     const page = await loadArchiveMessages(createDb(this.env.DB), project, cursor, MAIL_FOLLOW_PAGE);
-    if (page.length === 0) return false;
+    if (page.length === 0) return 0;
     this.ctx.storage.transactionSync(() => {
       for (const message of page) this.#archive.enqueue(`message:${message.id}`, messageJob(message));
       this.#setMeta("mail_cursor", JSON.stringify(page.at(-1)!.id));
     });
-    return page.length === MAIL_FOLLOW_PAGE;
+    return page.length;
   }
 
   #meta<T>(key: string): T | undefined {
