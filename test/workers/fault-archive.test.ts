@@ -6,11 +6,11 @@
  * message without repair: each message committed once, its files readable from HEAD, every object present.
  * `SOAK=1` sends more mail.
  */
-import { abortAllDurableObjects, env, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { archivingNotifier, coordinatorFor, repairProjectArchive } from "../../src/coordinator";
-import { MAIL_FOLLOW_PING_INTERVAL_MS } from "../../src/coordinator/constants";
+import { MAIL_BURST_MESSAGES, MAIL_FOLLOW_PING_INTERVAL_MS, MESSAGES_ARCHIVE_BURST_DELAY_MS, MESSAGES_ARCHIVE_DELAY_MS } from "../../src/coordinator/constants";
 import { listArchiveTree as listTree, readArchiveText as text } from "./archive-objects";
 import { createDb, messages } from "../../src/db";
 import { ensureProject, registerAgent, requireActingAgent, respondContact, sendMessage, setContactPolicy } from "../../src/mail";
@@ -194,6 +194,34 @@ describe("archiving at write time", () => {
     expect(report).toMatchObject({ pending: 0 });
     const ids = stored.map((m) => m.id);
     expect((await stub.archivedMessageIds(ids)).sort((x, y) => x - y)).toEqual(ids);
+  });
+
+  it("in a burst (a pass reading 100+ messages) the next pass waits the burst delay, later tells keep it there, and it commits the rest at once", async () => {
+    const db = createDb(env.DB);
+    const project = await ensureProject(db, `/work/archive-burst-${crypto.randomUUID()}`);
+    const [a, b] = await Promise.all([0, 1].map(() => registerAgent(db, { projectKey: project.slug, program: "p", model: "m" })));
+    const bulk = (from: number, count: number) =>
+      storeMessages(
+        db,
+        Array.from({ length: count }, (_, i) => ({ projectId: project.id, senderId: a!.id, recipients: [{ agentId: b!.id, kind: "to" as const }], subject: `Burst ${from + i}`, bodyMd: "b" })),
+      );
+    const stub = coordinatorFor(env, project);
+    const first = await bulk(0, MAIL_BURST_MESSAGES);
+    await stub.followMail({ id: project.id, slug: project.slug, human_key: project.human_key });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const armedIn = async () => (await runInDurableObject(stub, (_, state) => state.storage.getAlarm()))! - Date.now();
+    expect(await armedIn()).toBeGreaterThan(MESSAGES_ARCHIVE_BURST_DELAY_MS - 1_000);
+    const rest = await bulk(MAIL_BURST_MESSAGES, 30);
+    await stub.followMail({ id: project.id, slug: project.slug, human_key: project.human_key });
+    expect(await armedIn()).toBeGreaterThan(MESSAGES_ARCHIVE_BURST_DELAY_MS - 1_000);
+    expect(await stub.archivedMessageIds(rest.map((m) => m.id))).toEqual([]);
+    const commitsBefore = (await stub.archiveLog(100)).length;
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const ids = [...first, ...rest].map((m) => m.id);
+    expect((await stub.archivedMessageIds(ids)).sort((x, y) => x - y)).toEqual(ids);
+    expect((await stub.archiveLog(100)).length).toBe(commitsBefore + 1);
+    // That pass read fewer than a burst's worth: the one after it is back to the normal delay.
+    expect(await armedIn()).toBeLessThanOrEqual(MESSAGES_ARCHIVE_DELAY_MS);
   });
 
   it("a send whose tell was skipped (one tell per 250 ms per isolate) is read by the pass that follows the last tell", async () => {
