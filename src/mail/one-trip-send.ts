@@ -112,16 +112,17 @@ function oneTripStatements(threadId: string | null) {
   const flags = contactFlagColumns({ id: "s.id", projectId: "s.project_id" }, threadId, 7);
   const next = 7 + flags.params.length;
   const placeholders = (count: number) => Array.from({ length: count }, (_, i) => `?${next + i}`);
-  // The sender (by token), the addressed agents of its project, and whether every one of them may be written to
-  // by the rules SQL can decide (evaluateContacts without the claims signal). Writing this message cannot turn any
-  // of it false: the rules only look for earlier mail, contacts and retirements.
-  const scope = `
+  // The sender (by token) and the addressed agents of its project.
+  const recipients = `
     WITH ${SENDER},
     w(name_key, kind) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?5)),
     c AS (
       SELECT a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, w.kind
       FROM w JOIN s JOIN agents a ON a.project_id = s.project_id AND a.name_key = w.name_key
-    ),
+    )`;
+  // Whether every addressed agent may be written to by the rules SQL can decide (evaluateContacts without the
+  // claims signal).
+  const scope = `${recipients},
     f AS (SELECT c.*, lower(trim(c.contact_policy)) AS policy, ${flags.sql} FROM c JOIN s),
     ok AS (
       SELECT count(*) = ?6 AS pass FROM f JOIN s
@@ -137,10 +138,11 @@ function oneTripStatements(threadId: string | null) {
       SELECT s.project_id, s.id, ${thread}, ${topic}, ${subject}, ${body}, ${importance}, ${ack}, ${attachments}, ${createdTs}
       FROM s JOIN ok WHERE ok.pass
       RETURNING id`,
-    // A batch is one transaction on a single-writer database, so the newest message id is the one just inserted.
-    insertRecipients: `${scope}
+    // Only after the message row went in: changes() is the rows the batch's previous statement inserted (triggers
+    // not counted). A batch is one transaction on a single-writer database, so the newest message id is that row.
+    insertRecipients: `${recipients}
       INSERT INTO message_recipients (message_id, agent_id, kind, created_ts)
-      SELECT (SELECT max(id) FROM messages), c.id, c.kind, ${placeholders(1)[0]} FROM c JOIN ok WHERE ok.pass`,
+      SELECT (SELECT max(id) FROM messages), c.id, c.kind, ${placeholders(1)[0]} FROM c WHERE changes() = 1`,
     facts: `
       WITH ${SENDER},
       w(name_key) AS (SELECT json_extract(value, '$[0]') FROM json_each(?5))
