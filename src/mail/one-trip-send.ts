@@ -10,6 +10,7 @@
  * So this path only ever sends what the full path would send.
  */
 import type { Db } from "../db";
+import { groupCommit } from "../db/group-commit";
 import { actingAgentCte, actingAgentParams, type AgentCredentials } from "./acting-sql";
 import { refreshActivity, requireActingAgent, type ActingAgent } from "./agents";
 import { parseAddress, toResolvedRecipient, type AgentHit } from "./addresses";
@@ -70,7 +71,8 @@ async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendI
   const statements = oneTripStatements(threadId);
   const shared = [...credentialParams, JSON.stringify([...strongest]), strongest.size];
   const d1 = db.$client;
-  const [inserted, , facts] = await d1.batch([
+  // Concurrent sends of this isolate share a batch (group commit): each member's statements still run in order.
+  const [inserted, , facts] = await groupCommit(d1, [
     d1.prepare(statements.insertMessage).bind(
       ...shared,
       ...statements.flagParams,

@@ -204,6 +204,30 @@ describe("one-trip send", () => {
     expect(after).toEqual(before);
   });
 
+  it("concurrent sends share D1 round trips, yet each answer and its rows are its own; a refused one writes nothing", async () => {
+    const f = await fixture();
+    await policy(f, f.b, "open");
+    await policy(f, f.c, "block_all");
+    const counter = countingD1();
+    const countedDb = createDb(counter.d1);
+    const sends = Array.from({ length: 12 }, (_, i) => {
+      const target = i === 5 ? f.c.name : f.b.name;
+      return sendMessageAs(countedDb, { projectKey: f.slug, agentName: f.a.name, token: f.a.token }, to([target], { subject: `Concurrent ${i}` }));
+    });
+    const outcomes = await Promise.allSettled(sends);
+    expect(outcomes[5]).toMatchObject({ status: "rejected", reason: { type: "CONTACT_BLOCKED" } });
+    const sent = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? [{ i, id: o.value.deliveries[0]!.payload.id, subject: o.value.deliveries[0]!.payload.subject }] : []));
+    expect(sent.map((s) => s.subject)).toEqual(sent.map((s) => `Concurrent ${s.i}`));
+    expect(new Set(sent.map((s) => s.id)).size).toBe(11);
+    for (const { id, subject } of sent) {
+      const row = await env.DB.prepare("SELECT m.subject, (SELECT group_concat(a.name) FROM message_recipients r JOIN agents a ON a.id = r.agent_id WHERE r.message_id = m.id) AS recipients FROM messages m WHERE m.id = ?").bind(id).first();
+      expect(row).toEqual({ subject, recipients: f.b.name });
+    }
+    const toC = await env.DB.prepare("SELECT count(*) AS n FROM message_recipients r JOIN agents a ON a.id = r.agent_id WHERE a.name = ? AND a.project_id = (SELECT id FROM projects WHERE slug = ?)").bind(f.c.name, f.slug).first();
+    expect(toC).toEqual({ n: 0 });
+    expect(counter.trips()).toBeLessThan(12);
+  });
+
   it("stores one recipient row per agent with the strongest kind, readable from the recipient's inbox", async () => {
     const f = await fixture();
     await policy(f, f.b, "open");
