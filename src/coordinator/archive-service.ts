@@ -80,6 +80,8 @@ export async function repairArchive(
   loadMessages: (afterId: number, limit: number) => Promise<ArchiveMessage[]>,
 ): Promise<RepairReport> {
   const stub = coordinatorFor(env, project);
+  // First what the archive would commit anyway (mail past its cursor, queued jobs), so only true gaps are repaired.
+  await stub.flushArchive(project.slug);
   const repaired: number[] = [];
   let checked = 0;
   let afterId = 0;
@@ -88,13 +90,12 @@ export async function repairArchive(
     if (page.length === 0) break;
     checked += page.length;
     const done = new Set(await stub.archivedMessageIds(page.map((m) => m.id)));
-    for (const message of page) {
-      if (done.has(message.id)) continue;
-      await stub.archiveMessage(message);
-      repaired.push(message.id);
-    }
+    const missing = page.filter((message) => !done.has(message.id));
+    if (missing.length > 0) await stub.queueMessages(missing);
+    repaired.push(...missing.map((message) => message.id));
     afterId = page.at(-1)!.id;
   }
+  // The gaps go in together: one commit (or a few, for many) instead of one per message.
   await stub.flushArchive(project.slug);
   const head = await stub.archiveHead();
   return { checked, repaired, head: head.oid, pending: head.pending };

@@ -186,6 +186,11 @@ export class CoordinatorImpl {
     return this.#archiveJob(slug, key, () => profileJob(profile, profile.last_active_ts));
   }
 
+  /** Queues these messages (idempotent by id) for the next commit, without committing: repair then flushes once. */
+  queueMessages(messages: ArchiveMessage[]): EnqueueOutcome[] {
+    return this.ctx.storage.transactionSync(() => messages.map((message) => this.#archive.enqueue(`message:${message.id}`, messageJob(message))));
+  }
+
   /** Which of these message ids are committed, so a repair pass re-sends only the missing ones. */
   archivedMessageIds(ids: number[]): number[] {
     return this.#archive.committedKeys(ids.map((id) => `message:${id}`)).map((k) => Number(k.slice("message:".length)));

@@ -71,6 +71,10 @@ export class ProjectCoordinator extends DurableObject<Env> {
     return this.#impl.archiveProfile(slug, profile);
   }
 
+  queueMessages(messages: ArchiveMessage[]) {
+    return this.#impl.queueMessages(messages);
+  }
+
   archivedMessageIds(ids: number[]) {
     return this.#impl.archivedMessageIds(ids);
   }

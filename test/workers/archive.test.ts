@@ -187,10 +187,14 @@ describe("archive jobs", () => {
   it("repair re-derives the messages the archive is missing", async () => {
     const project = await newProject();
     await archiveMessage(env, message(project, 1));
-    const inD1 = [1, 2, 3].map((id) => message(project, id));
+    const stub = coordinatorFor(env, project);
+    const commitsBefore = (await stub.archiveLog(10)).length;
+    const inD1 = [1, 2, 3, 4, 5].map((id) => message(project, id));
     const report = await repairArchive(env, project, async (afterId, limit) => inD1.filter((m) => m.id > afterId).slice(0, limit));
-    expect(report).toMatchObject({ checked: 3, repaired: [2, 3], pending: 0 });
-    expect(await coordinatorFor(env, project).archivedMessageIds([1, 2, 3])).toEqual([1, 2, 3]);
+    expect(report).toMatchObject({ checked: 5, repaired: [2, 3, 4, 5], pending: 0 });
+    expect(await stub.archivedMessageIds([1, 2, 3, 4, 5])).toEqual([1, 2, 3, 4, 5]);
+    // The gaps are committed together, not one commit per message.
+    expect((await stub.archiveLog(10)).length).toBe(commitsBefore + 1);
   });
 });
 
