@@ -37,11 +37,15 @@ export async function sendMessageAs(db: Db, credentials: AgentCredentials, input
   return sendMessage(db, acting, input, deps);
 }
 
-/** A recipient row of the batch's last statement, with the sender's facts beside it. */
-interface FactRow extends AgentHit {
+/** The message row as inserted, with its sender's and project's facts. */
+interface InsertedMessage {
+  id: number;
   sender_id: number;
   sender_name: string;
   sender_last_active_ts: string;
+  project_id: number;
+  slug: string;
+  human_key: string;
   project_created_at: string;
 }
 
@@ -72,7 +76,7 @@ async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendI
   const shared = [...credentialParams, JSON.stringify([...strongest]), strongest.size];
   const d1 = db.$client;
   // Concurrent sends of this isolate share a batch (group commit): each member's statements still run in order.
-  const [inserted, , facts] = await groupCommit(d1, [
+  const [inserted, stored] = await groupCommit(d1, [
     d1.prepare(statements.insertMessage).bind(
       ...shared,
       ...statements.flagParams,
@@ -86,21 +90,19 @@ async function sendInOneTrip(db: Db, credentials: AgentCredentials, input: SendI
       content.topic,
     ),
     d1.prepare(statements.insertRecipients).bind(...shared, ...statements.flagParams, content.createdTs),
-    d1.prepare(statements.facts).bind(...shared.slice(0, 5)),
   ]);
-  const message = (inserted!.results as Array<{ id: number }>)[0];
+  const message = (inserted!.results as unknown as InsertedMessage[])[0];
   if (!message) return undefined;
 
-  const rows = facts!.results as unknown as FactRow[];
-  const first = rows[0]!;
+  const rows = stored!.results as unknown as AgentHit[];
   const sender: ActingAgent = {
-    project: { id: first.project_id, slug: first.slug, human_key: first.human_key, created_at: first.project_created_at },
-    agent: { id: first.sender_id, name: first.sender_name },
+    project: { id: message.project_id, slug: message.slug, human_key: message.human_key, created_at: message.project_created_at },
+    agent: { id: message.sender_id, name: message.sender_name },
   };
   const byKey = new Map(rows.map((row) => [row.name_key, row]));
   const recipients = addressed.map((a) => toResolvedRecipient(byKey.get(nameKeyOf(a.name))!, a.kind));
-  await refreshActivity(db, first.sender_id, first.sender_last_active_ts);
-  return announce(sender, [{ projectId: first.project_id, recipients, id: message.id }], content, warnings, deps);
+  await refreshActivity(db, message.sender_id, message.sender_last_active_ts);
+  return announce(sender, [{ projectId: message.project_id, recipients, id: message.id }], content, warnings, deps);
 }
 
 /** The acting agent, found by its token digest: the sender of every statement below. */
@@ -135,22 +137,32 @@ function oneTripStatements(threadId: string | null) {
   const [subject, body, importance, ack, attachments, createdTs, thread, topic] = placeholders(8);
   return {
     flagParams: flags.params,
+    // The new row, with the facts the answer needs (RETURNING reads only the inserted row, plus subqueries).
     insertMessage: `${scope}
       INSERT INTO messages (project_id, sender_id, thread_id, topic, subject, body_md, importance, ack_required, attachments, created_ts)
       SELECT s.project_id, s.id, ${thread}, ${topic}, ${subject}, ${body}, ${importance}, ${ack}, ${attachments}, ${createdTs}
       FROM s JOIN ok WHERE ok.pass
-      RETURNING id`,
+      RETURNING id, sender_id, project_id,
+        (SELECT name FROM agents WHERE id = sender_id) AS sender_name,
+        (SELECT last_active_ts FROM agents WHERE id = sender_id) AS sender_last_active_ts,
+        (SELECT slug FROM projects WHERE id = project_id) AS slug,
+        (SELECT human_key FROM projects WHERE id = project_id) AS human_key,
+        (SELECT created_at FROM projects WHERE id = project_id) AS project_created_at`,
     // Only after the message row went in: changes() is the rows the batch's previous statement inserted (triggers
     // not counted). A batch is one transaction on a single-writer database, so the newest message id is that row.
+    // Each recipient comes back with what delivery needs to know of it.
     insertRecipients: `${recipients}
       INSERT INTO message_recipients (message_id, agent_id, kind, created_ts)
-      SELECT (SELECT max(id) FROM messages), c.id, c.kind, ${placeholders(1)[0]} FROM c WHERE changes() = 1`,
-    facts: `
-      WITH ${SENDER},
-      w(name_key) AS (SELECT json_extract(value, '$[0]') FROM json_each(?5))
-      SELECT s.id AS sender_id, s.name AS sender_name, s.last_active_ts AS sender_last_active_ts, s.created_at AS project_created_at,
-             a.id, a.name, a.name_key, a.contact_policy, a.retired_at, a.last_active_ts, a.project_id, s.slug, s.human_key,
-             EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = a.id) AS listening
-      FROM w JOIN s JOIN agents a ON a.project_id = s.project_id AND a.name_key = w.name_key`,
+      SELECT (SELECT max(id) FROM messages), c.id, c.kind, ${placeholders(1)[0]} FROM c WHERE changes() = 1
+      RETURNING agent_id AS id,
+        (SELECT name FROM agents WHERE id = agent_id) AS name,
+        (SELECT name_key FROM agents WHERE id = agent_id) AS name_key,
+        (SELECT contact_policy FROM agents WHERE id = agent_id) AS contact_policy,
+        (SELECT retired_at FROM agents WHERE id = agent_id) AS retired_at,
+        (SELECT last_active_ts FROM agents WHERE id = agent_id) AS last_active_ts,
+        (SELECT project_id FROM agents WHERE id = agent_id) AS project_id,
+        (SELECT p.slug FROM agents a JOIN projects p ON p.id = a.project_id WHERE a.id = agent_id) AS slug,
+        (SELECT p.human_key FROM agents a JOIN projects p ON p.id = a.project_id WHERE a.id = agent_id) AS human_key,
+        EXISTS (SELECT 1 FROM mail_listeners l WHERE l.agent_id = message_recipients.agent_id) AS listening`,
   };
 }

@@ -33,8 +33,8 @@ interface QueuedJob {
  * Most queued jobs committed together, and the most files one coalesced commit may hold (a single job is always
  * taken whole): they bound one commit's size while a burst of writes queues up behind a commit in flight.
  */
-const MAX_COALESCED_JOBS = 2_000;
-const MAX_COALESCED_FILES = 10_000;
+const MAX_COALESCED_JOBS = 500;
+const MAX_COALESCED_FILES = 5_000;
 
 /** Keys per `IN (…)` lookup: Durable Object SQLite allows at most 100 bound parameters per statement. */
 const COMMITTED_KEYS_PER_QUERY = 100;
