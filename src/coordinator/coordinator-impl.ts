@@ -244,7 +244,7 @@ export class CoordinatorImpl {
     }
     const slug = this.#slug();
     // Packs are merged on the quiet pass after a burst of mail (or once too many pile up during a long one).
-    const merge = !this.#mailBehind || this.#archive.livePackCount() >= MAX_PACKS_BEFORE_MERGE;
+    const merge = !this.#mailBehind || this.#archive.packNames().length >= MAX_PACKS_BEFORE_MERGE;
     if (slug) await this.#archive.drain(slug, merge);
     const burst = read >= MAIL_BURST_MESSAGES;
     this.#burstPassAt = burst ? Date.now() + MESSAGES_ARCHIVE_BURST_DELAY_MS : 0;

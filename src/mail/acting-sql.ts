@@ -6,9 +6,8 @@
  * AUTHENTICATION_REQUIRED, AGENT_RETIRED): the SQL only ever admits what requireActingAgent admits.
  */
 import { sha256Hex } from "../shared/crypto";
-import type { Project } from "./projects";
 import { nameKeyOf } from "./names";
-import { slugify } from "./projects";
+import { slugify, type Project } from "./projects";
 
 export interface AgentCredentials {
   projectKey: string;
@@ -35,17 +34,6 @@ export async function actingAgentParams(credentials: AgentCredentials): Promise<
   if (credentials.token === undefined || credentials.token === "") return undefined;
   const key = credentials.projectKey.trim();
   return [slugify(key), key, nameKeyOf(credentials.agentName), await sha256Hex(credentials.token)];
-}
-
-/** A row of `s`. */
-export interface ActingRow {
-  id: number;
-  name: string;
-  project_id: number;
-  last_active_ts: string;
-  slug: string;
-  human_key: string;
-  created_at: string;
 }
 
 /** The acting agent's row on its own: a statement with the parameters of actingAgentCte(1). */

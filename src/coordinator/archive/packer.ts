@@ -1,9 +1,8 @@
 /**
  * The archive's packs in R2. Each commit's objects are uploaded as one pack; small packs are then merged
  * geometrically (the newest run of packs becomes one while it holds at least half as many objects as the pack
- * before it),
- * so a project keeps O(log n) packs and each object is copied O(log n) times over its life. Runs inside the
- * writer's chain (the git lock), so it never races a commit.
+ * before it), so a project keeps O(log n) packs and each object is copied O(log n) times over its life. Runs
+ * inside the writer's chain (the git lock), so it never races a commit.
  *
  * Order, for crash safety: upload `.pack`, then `.idx`, then rewrite `objects/info/packs`, then record the pack
  * in one transaction with whatever it belongs to (the commit's ref move; a merge's retirement of its inputs).

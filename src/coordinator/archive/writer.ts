@@ -140,10 +140,6 @@ export class ArchiveWriter {
     return this.#packer.packNames();
   }
 
-  livePackCount(): number {
-    return this.#packer.packNames().length;
-  }
-
   /**
    * Commits every queued job, in order; stops at the first failure (kept queued, retried later). Then merges packs,
    * unless `merge` is false: the caller may put merging off (say, to the quiet pass after a burst of mail, since
