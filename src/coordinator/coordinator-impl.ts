@@ -34,6 +34,12 @@ import type {
   RpcResult,
 } from "./types";
 
+/**
+ * Claims jobs are keyed uniquely (time and a random id, or the first expired claim) and queued once, in the same
+ * transaction as the change they record: nothing ever asks whether one was committed, so their markers are dropped.
+ */
+const CLAIMS_JOB_PREFIX = "claims:";
+
 export interface ClaimInput {
   slug: string;
   agent: AgentRef;
@@ -211,6 +217,7 @@ export class CoordinatorImpl {
       // a full page: read on
     }
     const report = await this.#archive.drain(slug);
+    this.#archive.forgetCommitted(CLAIMS_JOB_PREFIX);
     await this.#scheduleAlarm();
     return report;
   }
@@ -223,7 +230,7 @@ export class CoordinatorImpl {
     const expired = this.#claims.expireDue(now);
     if (expired.length > 0) {
       this.#archive.enqueue(
-        `claims:expire:${now}:${expired[0]!.id}`,
+        `${CLAIMS_JOB_PREFIX}expire:${now}:${expired[0]!.id}`,
         claimsJob("expire", "coordinator", expired, new Date(now).toISOString()),
       );
     }
@@ -246,6 +253,7 @@ export class CoordinatorImpl {
     // Packs are merged on the quiet pass after a burst of mail (or once too many pile up during a long one).
     const merge = !this.#mailBehind || this.#archive.packNames().length >= MAX_PACKS_BEFORE_MERGE;
     if (slug) await this.#archive.drain(slug, merge);
+    this.#archive.forgetCommitted(CLAIMS_JOB_PREFIX);
     const burst = read >= MAIL_BURST_MESSAGES;
     this.#burstPassAt = burst ? Date.now() + MESSAGES_ARCHIVE_BURST_DELAY_MS : 0;
     await this.#scheduleAlarm(fullPage ? 0 : burst ? MESSAGES_ARCHIVE_BURST_DELAY_MS : MESSAGES_ARCHIVE_DELAY_MS);
@@ -302,7 +310,7 @@ export class CoordinatorImpl {
       const { result, changed } = fn();
       if (changed.length > 0) {
         this.#archive.enqueue(
-          `claims:${action}:${now}:${crypto.randomUUID()}`,
+          `${CLAIMS_JOB_PREFIX}${action}:${now}:${crypto.randomUUID()}`,
           claimsJob(action, agent.name, changed, new Date(now).toISOString()),
         );
       }

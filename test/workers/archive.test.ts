@@ -118,6 +118,11 @@ describe("archive jobs", () => {
     const files = await listTree(project.slug, head.tree);
     const doc = JSON.parse(await text(project.slug, files.get(`claims/${await sha1Of("src/**")}.json`)!));
     expect(doc.claims[0]).toMatchObject({ agent: "GreenCastle", reason: "refactor", release_reason: "released" });
+    // Claims jobs are queued once and never asked about again: no done-marker outlives their commit.
+    const markers = await runInDurableObject(coordinatorFor(env, project), (_, state) =>
+      state.storage.sql.exec<{ key: string }>(`SELECT key FROM archive_done`).toArray().map((r) => r.key),
+    );
+    expect(markers.filter((key) => key.startsWith("claims:"))).toEqual([]);
   });
 
   it("a coalesced claims commit lists every claim of the pattern: both holders, the released one marked", async () => {

@@ -112,6 +112,15 @@ export class ArchiveWriter {
     return found;
   }
 
+  /**
+   * Drops the done-markers of committed jobs whose keys start with `prefix`: for jobs that are queued once, in the
+   * transaction of the change they record, and never asked about again (claims changes), the markers would only grow.
+   */
+  forgetCommitted(prefix: string): void {
+    // A range on the primary key rather than LIKE, whose escaping rules and case folding do not apply to keys.
+    this.sql.exec(`DELETE FROM archive_done WHERE key >= ? AND key < ?`, prefix, `${prefix}\uffff`);
+  }
+
   commitOf(key: string): string | undefined {
     return this.sql.exec<{ commit_oid: string }>(`SELECT commit_oid FROM archive_done WHERE key = ?`, key).toArray()[0]
       ?.commit_oid;
