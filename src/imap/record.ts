@@ -186,7 +186,7 @@ async function suppressRepeatedSoft(ctx: RecordContext, target: MatchTarget): Pr
   if ((row?.n ?? 0) < SOFT_SUPPRESS_COUNT) return;
   await ctx.db
     .insert(suppressions)
-    .values({ tenant: target.tenant, email: target.email, reason: "hard_bounce", sourceCampaignId: target.campaignId, createdAt: ctx.now.toISOString() })
+    .values({ tenant: target.tenant, email: target.email, reason: "soft_bounce", sourceCampaignId: target.campaignId, createdAt: ctx.now.toISOString() })
     .onConflictDoNothing();
 }
 

@@ -239,7 +239,7 @@ describe("syncMailbox", () => {
     await drop(runs[0]!.bounceFolder, [dsn({ ...rows[2]!, email }, "4.2.2", "failed", "smtp; 452 4.2.2 over quota")]);
     const summary = await syncMailbox(env, db, runs[0]!.campaign.mailbox_id);
     expect(summary.bounces.soft).toBe(1);
-    expect((await db.select().from(suppressions)).map((s) => s.email)).toContain(email);
+    expect((await db.select().from(suppressions)).filter((s) => s.email === email).map((s) => s.reason)).toEqual(["soft_bounce"]);
   });
 
   it("reports a dead sidecar per mailbox, keeps the checkpoint, and the next cron run catches up", async () => {

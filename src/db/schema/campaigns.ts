@@ -25,7 +25,8 @@ export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 export const RECIPIENT_STATES = ["queued", "sending", "sent", "failed", "skipped"] as const;
 export type RecipientState = (typeof RECIPIENT_STATES)[number];
 
-export const SUPPRESSION_REASONS = ["unsubscribe", "hard_bounce", "complaint", "manual"] as const;
+/** soft_bounce: repeated soft bounces (see imap/record.ts), told apart from a single permanent failure. */
+export const SUPPRESSION_REASONS = ["unsubscribe", "hard_bounce", "soft_bounce", "complaint", "manual"] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
 
 export const CAMPAIGN_EVENT_KINDS = [
