@@ -1,5 +1,5 @@
 /**
- * The tenant-wide suppression list: unsubscribes, hard bounces, complaints and manual entries.
+ * The tenant-wide suppression list: unsubscribes, hard bounces, repeated soft bounces, complaints and manual entries.
  * The sender skips these addresses before rendering; every campaign shares the list.
  */
 import { and, asc, eq, gt, inArray } from "drizzle-orm";

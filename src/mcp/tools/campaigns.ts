@@ -248,7 +248,7 @@ export const suppressionsTool = defineTool({
   name: "suppressions",
   title: "Suppressions",
   description:
-    "Addresses never sent to again (unsubscribes, hard bounces, complaints, manual): list, add {emails}, remove {email}. " +
+    "Addresses never sent to again (unsubscribes, hard bounces, repeated soft bounces, complaints, manual): list, add {emails}, remove {email}. " +
     "Every campaign skips them before rendering.",
   input: z.discriminatedUnion("action", [
     action(
