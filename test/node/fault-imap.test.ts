@@ -10,6 +10,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ImapFlow } from "imapflow";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { hardBounceDsn, replyTo } from "../support/bounce-mail";
 import { startDovecot, type Dovecot, IMAP_PASSWORD, IMAP_USER } from "../support/dovecot";
 import { callOk, connectMcp } from "../support/mcp";
 import { freePort } from "../support/ports";
@@ -22,6 +23,7 @@ const SOAK = soakMode();
 const RECIPIENTS = SOAK ? 400 : 40;
 /** Server → sidecar bytes in the armed sync after which the fault fires (well inside the FETCH). */
 const FIRE_AFTER_BYTES = 16 * 1024;
+const MAILBOX = "news@fault-imap.example";
 const FILLER = `${"Diagnostic transcript line for padding the report. ".repeat(40)}\r\n`;
 
 let dovecot: Dovecot;
@@ -91,46 +93,6 @@ async function withImap<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
   }
 }
 
-function header(raw: string, name: string): string {
-  return new RegExp(`^${name}:\\s*(.+)$`, "im").exec(raw.slice(0, raw.indexOf("\r\n\r\n")))![1]!.trim();
-}
-
-function dsn(raw: string, email: string, id: string): string {
-  return [
-    "From: MAILER-DAEMON@mx.test",
-    "To: news@fault-imap.example",
-    "Subject: Undelivered Mail Returned to Sender",
-    `Message-ID: <${id}@mx.test>`,
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-    "",
-    "--B",
-    "Content-Type: text/plain",
-    "",
-    FILLER,
-    "--B",
-    "Content-Type: message/delivery-status",
-    "",
-    "Reporting-MTA: dns; mx.test",
-    `Original-Envelope-Id: ${header(raw, "X-Pigeonhole-Msg")}`,
-    "",
-    `Final-Recipient: rfc822; ${email}`,
-    "Action: failed",
-    "Status: 5.1.1",
-    "",
-    "--B",
-    "Content-Type: text/rfc822-headers",
-    "",
-    `Message-ID: ${header(raw, "Message-ID")}`,
-    "",
-    "--B--",
-    "",
-  ].join("\r\n");
-}
-
-function reply(raw: string, email: string, id: string): string {
-  return [`From: ${email}`, "To: news@fault-imap.example", "Subject: Re: Hi", `Message-ID: <${id}@client.test>`, `In-Reply-To: ${header(raw, "Message-ID")}`, "", FILLER, ""].join("\r\n");
-}
-
 interface SyncResult {
   bounces: { hard: number };
   replies: number;
@@ -162,7 +124,7 @@ describe("IMAP sync across restarts", () => {
     const mailbox = await callOk<{ id: number }>(client, "mailboxes", {
       action: "create",
       payload: {
-        name: "Fault IMAP", from_name: "Fault", from_email: "news@fault-imap.example",
+        name: "Fault IMAP", from_name: "Fault", from_email: MAILBOX,
         smtp_host: smtp.host, smtp_port: smtp.port, smtp_security: "none", smtp_username: smtp.user, smtp_password: smtp.password,
         imap_host: "127.0.0.1", imap_port: proxyPort, imap_security: "none", imap_username: IMAP_USER, imap_password: IMAP_PASSWORD,
         sent_folder: `Sent-${suffix}`, bounce_folder: bounceFolder,
@@ -197,8 +159,12 @@ describe("IMAP sync across restarts", () => {
     const half = <T>(xs: T[], part: 0 | 1) => xs.filter((_, i) => i % 2 === part);
     const drop = (part: 0 | 1) =>
       withImap(async (c) => {
-        for (const e of half(bouncing, part)) await c.append(bounceFolder, dsn(rawFor.get(e)!, e, `dsn-${e}`), []);
-        for (const e of half(replying, part)) await c.append(bounceFolder, reply(rawFor.get(e)!, e, `re-${e}`), []);
+        for (const e of half(bouncing, part)) {
+          await c.append(bounceFolder, hardBounceDsn({ sent: rawFor.get(e)!, mailbox: MAILBOX, recipient: e, id: `dsn-${e}`, explanation: FILLER }), []);
+        }
+        for (const e of half(replying, part)) {
+          await c.append(bounceFolder, replyTo({ sent: rawFor.get(e)!, mailbox: MAILBOX, from: e, id: `re-${e}`, body: FILLER }), []);
+        }
       });
     const tallies: SyncResult[] = [];
     const outcomes: string[] = [];

@@ -6,6 +6,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ImapFlow } from "imapflow";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { hardBounceDsn, replyTo } from "../support/bounce-mail";
 import { callOk, connectMcp } from "../support/mcp";
 
 const { url, token } = inject("worker");
@@ -40,11 +41,6 @@ async function folderFlags(folder: string): Promise<string[][]> {
       lock.release();
     }
   });
-}
-
-function header(raw: string, name: string): string {
-  const m = new RegExp(`^${name}:\\s*(.+)$`, "im").exec(raw.slice(0, raw.indexOf("\r\n\r\n")));
-  return m![1]!.trim();
 }
 
 interface SyncResult {
@@ -96,32 +92,8 @@ describe("IMAP through MCP, the queue and the sidecar", () => {
     const sentTo = (who: string) => sink.messages.find((m) => m.rcptTo[0] === `${who}@${domain}`)!.raw;
     const gone = sentTo("gone");
     const fan = sentTo("fan");
-    const dsn = [
-      "From: MAILER-DAEMON@mx.test",
-      "To: news@imap-e2e.example",
-      "Subject: Undelivered Mail Returned to Sender",
-      `Message-ID: <dsn-${suffix}@mx.test>`,
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-      "",
-      "--B",
-      "Content-Type: message/delivery-status",
-      "",
-      "Reporting-MTA: dns; mx.test",
-      `Original-Envelope-Id: ${header(gone, "X-Pigeonhole-Msg")}`,
-      "",
-      `Final-Recipient: rfc822; gone@${domain}`,
-      "Action: failed",
-      "Status: 5.1.1",
-      "",
-      "--B",
-      "Content-Type: text/rfc822-headers",
-      "",
-      `Message-ID: ${header(gone, "Message-ID")}`,
-      "",
-      "--B--",
-      "",
-    ].join("\r\n");
-    const reply = [`From: fan@${domain}`, "To: news@imap-e2e.example", "Subject: Re: Hi", `Message-ID: <reply-${suffix}@client.test>`, `In-Reply-To: ${header(fan, "Message-ID")}`, "", "Love it", ""].join("\r\n");
+    const dsn = hardBounceDsn({ sent: gone, mailbox: "news@imap-e2e.example", recipient: `gone@${domain}`, id: `dsn-${suffix}` });
+    const reply = replyTo({ sent: fan, mailbox: "news@imap-e2e.example", from: `fan@${domain}`, id: `reply-${suffix}`, body: "Love it" });
     await withImap(async (c) => {
       await c.append(bounceFolder, dsn, []);
       await c.append(bounceFolder, reply, []);
