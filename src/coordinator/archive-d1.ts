@@ -32,7 +32,11 @@ export async function loadArchiveMessages(db: Db, project: ArchiveProject, after
     // The ids as one JSON parameter: a page may hold more ids than D1 binds parameters in one statement (100).
     .where(sql`${messageRecipients.messageId} IN (SELECT value FROM json_each(${JSON.stringify(rows.map((r) => r.message.id))}))`);
   const byMessage = new Map<number, typeof recipients>();
-  for (const r of recipients) byMessage.set(r.messageId, [...(byMessage.get(r.messageId) ?? []), r]);
+  for (const r of recipients) {
+    const list = byMessage.get(r.messageId);
+    if (list) list.push(r);
+    else byMessage.set(r.messageId, [r]);
+  }
   return rows.map(({ message, sender, senderProjectId, senderProject }) => {
     const mine = byMessage.get(message.id) ?? [];
     const of = (kind: string) => mine.filter((r) => r.kind === kind).map((r) => r.name);

@@ -4,7 +4,7 @@
  * before it), so a project keeps O(log n) packs and each object is copied O(log n) times over its life. Runs
  * inside the writer's chain (the git lock), so it never races a commit.
  *
- * Order, for crash safety: upload `.pack`, then `.idx`, then rewrite `objects/info/packs`, then record the pack
+ * Order, for crash safety: upload `.pack` and `.idx`, then rewrite `objects/info/packs`, then record the pack
  * in one transaction with whatever it belongs to (the commit's ref move; a merge's retirement of its inputs).
  * A crash before the transaction leaves an unlisted pack in R2 at worst: `info/packs` is rewritten from the
  * recorded packs on the next upload.
@@ -89,8 +89,11 @@ export class ArchivePacker {
   }
 
   async #publish(prefix: string, built: BuiltPack, listed: string[]): Promise<void> {
-    await this.bucket.put(`${prefix}objects/pack/pack-${built.name}.pack`, built.pack);
-    await this.bucket.put(`${prefix}objects/pack/pack-${built.name}.idx`, built.idx);
+    // The pack and its index in parallel; only the list, written after both, makes them visible to a clone.
+    await Promise.all([
+      this.bucket.put(`${prefix}objects/pack/pack-${built.name}.pack`, built.pack),
+      this.bucket.put(`${prefix}objects/pack/pack-${built.name}.idx`, built.idx),
+    ]);
     await this.bucket.put(`${prefix}objects/info/packs`, packList([...new Set(listed)]));
   }
 

@@ -296,6 +296,15 @@ export class ArchiveWriter {
     }
     const depth = (p: string) => (p === "" ? 0 : p.split("/").length);
     const order = [...dirty].sort((a, b) => depth(b) - depth(a));
+    // The new entries of each directory, found once (a burst's commit touches hundreds of files and directories).
+    const changed = new Map<string, TreeEntry[]>();
+    const add = (path: string, oid: string, type: TreeEntry["type"]) => {
+      const { dir, name } = split(path);
+      const list = changed.get(dir);
+      if (list) list.push({ name, oid, type });
+      else changed.set(dir, [{ name, oid, type }]);
+    };
+    for (const [path, oid] of files) add(path, oid, "blob");
     const rebuilt = new Map<string, string>();
     for (const dir of order) {
       const entries = new Map<string, TreeEntry>();
@@ -305,16 +314,11 @@ export class ArchiveWriter {
       for (const d of this.sql.exec<{ name: string; oid: string }>(`SELECT name, oid FROM archive_dirs WHERE dir = ?`, dir)) {
         entries.set(d.name, { name: d.name, oid: d.oid, type: "tree" });
       }
-      for (const [path, oid] of files) {
-        const parts = split(path);
-        if (parts.dir === dir) entries.set(parts.name, { name: parts.name, oid, type: "blob" });
-      }
-      for (const [path, oid] of rebuilt) {
-        if (path === "") continue;
-        const parts = split(path);
-        if (parts.dir === dir) entries.set(parts.name, { name: parts.name, oid, type: "tree" });
-      }
-      rebuilt.set(dir, await builder.tree([...entries.values()]));
+      for (const entry of changed.get(dir) ?? []) entries.set(entry.name, entry);
+      const oid = await builder.tree([...entries.values()]);
+      rebuilt.set(dir, oid);
+      // Deepest first: the parent is rebuilt after this directory, with its new oid.
+      if (dir !== "") add(dir, oid, "tree");
     }
     return rebuilt;
   }
