@@ -125,7 +125,8 @@ function oneTripStatements(threadId: string | null) {
       FROM w JOIN s JOIN agents a ON a.project_id = s.project_id AND a.name_key = w.name_key
     )`;
   // Whether every addressed agent may be written to by the rules SQL can decide (evaluateContacts without the
-  // claims signal).
+  // claims signal). Writing this message cannot turn any of it false: the rules only look for earlier mail, contacts
+  // and retirements.
   const scope = `${recipients},
     f AS (SELECT c.*, lower(trim(c.contact_policy)) AS policy, ${flags.sql} FROM c JOIN s),
     ok AS (
@@ -148,12 +149,12 @@ function oneTripStatements(threadId: string | null) {
         (SELECT slug FROM projects WHERE id = project_id) AS slug,
         (SELECT human_key FROM projects WHERE id = project_id) AS human_key,
         (SELECT created_at FROM projects WHERE id = project_id) AS project_created_at`,
-    // Only after the message row went in: changes() is the rows the batch's previous statement inserted (triggers
-    // not counted). A batch is one transaction on a single-writer database, so the newest message id is that row.
-    // Each recipient comes back with what delivery needs to know of it.
-    insertRecipients: `${recipients}
+    // Under the same guard as the message row, decided again rather than read from connection state such as
+    // changes(). A batch is one transaction on a single-writer database, so the newest message id is the row just
+    // inserted. Each recipient comes back with what delivery needs to know of it.
+    insertRecipients: `${scope}
       INSERT INTO message_recipients (message_id, agent_id, kind, created_ts)
-      SELECT (SELECT max(id) FROM messages), c.id, c.kind, ${placeholders(1)[0]} FROM c WHERE changes() = 1
+      SELECT (SELECT max(id) FROM messages), c.id, c.kind, ${placeholders(1)[0]} FROM c JOIN ok WHERE ok.pass
       RETURNING agent_id AS id,
         (SELECT name FROM agents WHERE id = agent_id) AS name,
         (SELECT name_key FROM agents WHERE id = agent_id) AS name_key,
