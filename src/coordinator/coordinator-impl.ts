@@ -40,6 +40,10 @@ import type {
  */
 const CLAIMS_JOB_PREFIX = "claims:";
 
+/** Message jobs are keyed by message id: idempotency, and what repair asks about. */
+const MESSAGE_JOB_PREFIX = "message:";
+const messageKey = (id: number) => `${MESSAGE_JOB_PREFIX}${id}`;
+
 export interface ClaimInput {
   slug: string;
   agent: AgentRef;
@@ -167,7 +171,7 @@ export class CoordinatorImpl {
 
   /** Queues the message's files (idempotent by message id) and commits what is queued before answering. */
   async archiveMessage(message: ArchiveMessage): Promise<ArchiveOutcome> {
-    return this.#archiveJob(message.project.slug, `message:${message.id}`, () => messageJob(message));
+    return this.#archiveJob(message.project.slug, messageKey(message.id), () => messageJob(message));
   }
 
   /**
@@ -194,12 +198,12 @@ export class CoordinatorImpl {
 
   /** Queues these messages (idempotent by id) for the next commit, without committing: repair then flushes once. */
   queueMessages(messages: ArchiveMessage[]): EnqueueOutcome[] {
-    return this.ctx.storage.transactionSync(() => messages.map((message) => this.#archive.enqueue(`message:${message.id}`, messageJob(message))));
+    return this.ctx.storage.transactionSync(() => messages.map((message) => this.#queueMessage(message)));
   }
 
   /** Which of these message ids are committed, so a repair pass re-sends only the missing ones. */
   archivedMessageIds(ids: number[]): number[] {
-    return this.#archive.committedKeys(ids.map((id) => `message:${id}`)).map((k) => Number(k.slice("message:".length)));
+    return this.#archive.committedKeys(ids.map(messageKey)).map((k) => Number(k.slice(MESSAGE_JOB_PREFIX.length)));
   }
 
   archiveHead(): ArchiveHead & { pending: number; packs: string[] } {
@@ -271,10 +275,14 @@ export class CoordinatorImpl {
     const page = await loadArchiveMessages(createDb(this.env.DB), project, cursor, MAIL_FOLLOW_PAGE);
     if (page.length === 0) return 0;
     this.ctx.storage.transactionSync(() => {
-      for (const message of page) this.#archive.enqueue(`message:${message.id}`, messageJob(message));
+      for (const message of page) this.#queueMessage(message);
       this.#setMeta("mail_cursor", JSON.stringify(page.at(-1)!.id));
     });
     return page.length;
+  }
+
+  #queueMessage(message: ArchiveMessage): EnqueueOutcome {
+    return this.#archive.enqueue(messageKey(message.id), messageJob(message));
   }
 
   #meta<T>(key: string): T | undefined {
