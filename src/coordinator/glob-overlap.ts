@@ -130,7 +130,8 @@ export class OverlapIndex<T> {
     for (const entry of this.#all) {
       const bucket = bucketOf(patternOf(entry[1]));
       if (bucket === undefined) this.#unbucketed.push(entry);
-      else this.#buckets.set(bucket, [...(this.#buckets.get(bucket) ?? []), entry]);
+      else if (this.#buckets.has(bucket)) this.#buckets.get(bucket)!.push(entry);
+      else this.#buckets.set(bucket, [entry]);
     }
   }
 
