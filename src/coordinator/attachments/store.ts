@@ -232,7 +232,6 @@ export function messageAttachmentsRequired(input: { body_md: string; attachments
  * images embedded in the body. The descriptors go into messages.attachments (JSON) and the payload. Validation
  * failures (size, count, bad base64) throw before anything is sent.
  */
-
 export async function prepareMessageAttachments(
   env: Env,
   input: { body_md: string; attachments?: AttachmentInput[] | undefined } & AttachmentOptions,
